@@ -32,7 +32,9 @@ public enum ColumnType {
       case "string", "str", "utf8", "text" -> STRING;
       default ->
           throw new IllegalArgumentException(
-              "unknown column type '" + text + "' (expected bool, int64, float32, float64, string)");
+              "unknown column type '"
+                  + text
+                  + "' (expected bool, int64, float32, float64, string)");
     };
   }
 }
