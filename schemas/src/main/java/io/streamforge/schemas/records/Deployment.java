@@ -1,0 +1,38 @@
+package io.streamforge.schemas.records;
+
+import io.streamforge.schemas.arrow.ArrowRecord;
+import java.time.Instant;
+
+/**
+ * How a model is served, on {@code deployments} (compacted, keyed by model name).
+ *
+ * @param model model name
+ * @param stableVersion the version that takes the traffic the canary does not
+ * @param canaryVersion the canary, or null
+ * @param canaryWeight share of traffic for the canary, 0 to 100 (fractions allowed)
+ * @param mode how the canary is used
+ * @param stickyHeader request header whose value pins a caller to one version, or null
+ * @param decision what was decided, e.g. {@code promote}, {@code rollback}, {@code set-weight}
+ * @param reason why, with the numbers that led to it
+ * @param time when
+ */
+@ArrowRecord(name = "deployment", version = "1.0")
+public record Deployment(
+    String model,
+    Integer stableVersion,
+    Integer canaryVersion,
+    double canaryWeight,
+    Mode mode,
+    String stickyHeader,
+    String decision,
+    String reason,
+    Instant time) {
+
+  /** Canary modes. */
+  public enum Mode {
+    /** The canary answers its share of requests. */
+    SPLIT,
+    /** The canary gets a copy of requests; its answers are discarded. */
+    SHADOW
+  }
+}
