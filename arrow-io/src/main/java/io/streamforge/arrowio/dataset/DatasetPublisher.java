@@ -1,0 +1,484 @@
+package io.streamforge.arrowio.dataset;
+
+import io.streamforge.arrowio.read.BadInputException;
+import io.streamforge.arrowio.read.BadRow;
+import io.streamforge.arrowio.read.BadRowHandler;
+import io.streamforge.arrowio.read.BatchSource;
+import io.streamforge.schemas.Topic;
+import io.streamforge.schemas.TopicAdmin;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.arrow.BatchMetadata;
+import io.streamforge.schemas.arrow.Compression;
+import io.streamforge.schemas.arrow.DatasetBatch;
+import io.streamforge.schemas.records.DatasetManifest;
+import io.streamforge.schemas.records.DeadLetter;
+import io.streamforge.schemas.serde.DatasetBatchSerde;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Publishes a dataset to {@code datasets.<name>} as Arrow batches, as a new version.
+ *
+ * <p>The protocol: claim the next version with an {@code OPEN} manifest on {@code
+ * dataset.manifests}; send every batch with an idempotent producer (each batch carries dataset,
+ * version and sequence); wait until all are acknowledged; then write the {@code SEALED} manifest
+ * with each partition's offset range, the row count and the content hash. A publish that fails
+ * writes {@code ABORTED}; one that is killed stays {@code OPEN}. Readers accept only sealed
+ * versions, so a partial version is never read.
+ */
+public final class DatasetPublisher {
+  private static final Logger log = LoggerFactory.getLogger(DatasetPublisher.class);
+
+  /** What happens to rows that cannot be read. */
+  public enum OnError {
+    /** Stop at the first bad row; the version is aborted. */
+    FAIL,
+    /** Send bad rows with their error to {@code datasets.<name>.dlq} and go on. */
+    DLQ
+  }
+
+  /**
+   * @param dataset dataset name
+   * @param labelColumn label column, checked to exist; null for none
+   * @param compression Arrow buffer compression
+   * @param partitions partitions of the dataset topic when it is created
+   * @param onError bad-row policy
+   * @param maxBatchBytes batches that encode larger are split in half until they fit
+   */
+  public record Options(
+      String dataset,
+      String labelColumn,
+      Compression compression,
+      int partitions,
+      OnError onError,
+      long maxBatchBytes) {
+    public Options {
+      Topics.validDatasetName(dataset);
+      Objects.requireNonNull(compression, "compression");
+      Objects.requireNonNull(onError, "onError");
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be >= 1");
+      }
+      if (maxBatchBytes < 1024) {
+        throw new IllegalArgumentException("maxBatchBytes must be >= 1024");
+      }
+    }
+
+    /** Defaults: no label, ZSTD, 3 partitions, fail on bad rows, 12 MiB batches at most. */
+    public static Options defaults(String dataset) {
+      return new Options(dataset, null, Compression.ZSTD, 3, OnError.FAIL, 12L << 20);
+    }
+
+    public Options withLabel(String label) {
+      return new Options(dataset, label, compression, partitions, onError, maxBatchBytes);
+    }
+
+    public Options withCompression(Compression c) {
+      return new Options(dataset, labelColumn, c, partitions, onError, maxBatchBytes);
+    }
+
+    public Options withPartitions(int n) {
+      return new Options(dataset, labelColumn, compression, n, onError, maxBatchBytes);
+    }
+
+    public Options withOnError(OnError e) {
+      return new Options(dataset, labelColumn, compression, partitions, e, maxBatchBytes);
+    }
+
+    public Options withMaxBatchBytes(long n) {
+      return new Options(dataset, labelColumn, compression, partitions, onError, n);
+    }
+  }
+
+  /** Progress callback, called after each batch from the publishing thread. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long rows, long badRows, long bytesRead, long totalBytes, long bytesSent);
+
+    Progress NONE = (rows, bad, read, total, sent) -> {};
+  }
+
+  /**
+   * @param manifest the sealed manifest
+   * @param bytesSent encoded bytes sent to Kafka
+   * @param elapsed wall time of the publish
+   */
+  public record Result(DatasetManifest manifest, long bytesSent, Duration elapsed) {}
+
+  private final KafkaClients clients;
+  private final String producerId;
+
+  public DatasetPublisher(KafkaClients clients) {
+    this.clients = Objects.requireNonNull(clients, "clients");
+    this.producerId = defaultProducerId();
+  }
+
+  private static String defaultProducerId() {
+    String runtime = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    return runtime + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public String producerId() {
+    return producerId;
+  }
+
+  /**
+   * Publishes what {@code open} reads as a new version.
+   *
+   * @param open opens the source with the bad-row handler this publish needs
+   * @param sourceName what is published, recorded in the manifest
+   * @return the sealed manifest and figures
+   * @throws BadInputException at the first bad row under {@link OnError#FAIL} (the version is
+   *     aborted)
+   */
+  public Result publish(
+      Function<BadRowHandler, BatchSource> open,
+      String sourceName,
+      Options options,
+      Progress progress)
+      throws IOException {
+    long t0 = System.nanoTime();
+    Topic<String, DatasetBatch> topic = Topics.dataset(options.dataset(), options.partitions());
+    Topic<String, DeadLetter> dlq = Topics.deadLetters(topic.name());
+    try (Admin admin = Admin.create(clients.admin())) {
+      List<Topic<?, ?>> needed = new ArrayList<>(List.of(Topics.DATASET_MANIFESTS, topic));
+      if (options.onError() == OnError.DLQ) {
+        needed.add(dlq);
+      }
+      TopicAdmin.ensure(admin, needed);
+    }
+
+    AtomicReference<Exception> sendError = new AtomicReference<>();
+    AtomicLong badRows = new AtomicLong();
+    Map<Integer, long[]> ranges = new TreeMap<>();
+    long bytesSent = 0;
+    long sequence = 0;
+
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(clients.producer("streamforge-publish-" + options.dataset()));
+        DatasetBatchSerde serde = new DatasetBatchSerde(options.compression(), null)) {
+      Instant createdAt = Instant.now();
+      ClaimedVersion claim = claimVersion(producer, options, sourceName, createdAt);
+      int version = claim.version();
+      MDC.put("dataset", options.dataset() + ":" + version);
+      try {
+        var deadLetters = dlq.valueSerde().serializer();
+        BadRowHandler handler =
+            options.onError() == OnError.FAIL
+                ? BadRowHandler.FAIL
+                : row -> {
+                  badRows.incrementAndGet();
+                  producer.send(
+                      new ProducerRecord<>(
+                          dlq.name(),
+                          DatasetManifest.key(options.dataset(), version),
+                          deadLetters.serialize(dlq.name(), deadLetter(row))),
+                      (md, e) -> {
+                        if (e != null) {
+                          sendError.compareAndSet(null, e);
+                        }
+                      });
+                };
+
+        try (BatchSource source = open.apply(handler)) {
+          Schema schema = source.schema();
+          checkLabel(schema, options.labelColumn(), sourceName);
+          claim = claim.withSchema(schema);
+          RowHasher hasher = new RowHasher(schema);
+          VectorSchemaRoot root;
+          while ((root = source.next()) != null) {
+            try (VectorSchemaRoot batch = root) {
+              hasher.add(batch, source.dictionaries());
+              List<byte[]> encoded = new ArrayList<>(1);
+              sequence =
+                  encode(serde, topic.name(), options, version, sequence, batch, source, encoded);
+              for (byte[] bytes : encoded) {
+                bytesSent += bytes.length;
+                send(producer, topic.name(), version, bytes, ranges, sendError);
+              }
+            }
+            failOnSendError(sendError);
+            progress.update(
+                source.rowsRead(),
+                badRows.get(),
+                source.bytesRead(),
+                source.totalBytes(),
+                bytesSent);
+          }
+          producer.flush();
+          failOnSendError(sendError);
+
+          List<DatasetManifest.PartitionRange> partitions = new ArrayList<>();
+          synchronized (ranges) {
+            ranges.forEach(
+                (p, r) -> partitions.add(new DatasetManifest.PartitionRange(p, r[0], r[1] + 1)));
+          }
+          DatasetManifest sealed =
+              new DatasetManifest(
+                  options.dataset(),
+                  version,
+                  DatasetManifest.Status.SEALED,
+                  schema.toJson(),
+                  options.labelColumn(),
+                  hasher.rows(),
+                  sequence,
+                  badRows.get(),
+                  partitions,
+                  hasher.hex(),
+                  options.compression().toString(),
+                  producerId,
+                  sourceName,
+                  createdAt,
+                  Instant.now(),
+                  null);
+          writeManifest(producer, sealed);
+          Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+          log.info(
+              "sealed {}:{}: {} rows in {} batches, {} bad rows, {} bytes in {} ms",
+              options.dataset(),
+              version,
+              sealed.rowCount(),
+              sealed.batchCount(),
+              sealed.badRows(),
+              bytesSent,
+              elapsed.toMillis());
+          return new Result(sealed, bytesSent, elapsed);
+        } catch (IOException | RuntimeException e) {
+          abort(producer, claim, e);
+          throw e;
+        }
+      } finally {
+        MDC.remove("dataset");
+      }
+    }
+  }
+
+  private long encode(
+      DatasetBatchSerde serde,
+      String topic,
+      Options options,
+      int version,
+      long sequence,
+      VectorSchemaRoot batch,
+      BatchSource source,
+      List<byte[]> out) {
+    BatchMetadata meta =
+        new BatchMetadata(options.dataset(), version, sequence, producerId, batch.getRowCount());
+    byte[] bytes = serde.serialize(topic, DatasetBatch.view(meta, batch, source.dictionaries()));
+    if (bytes.length <= options.maxBatchBytes() || batch.getRowCount() <= 1) {
+      out.add(bytes);
+      return sequence + 1;
+    }
+    int half = batch.getRowCount() / 2;
+    long next = sequence;
+    try (VectorSchemaRoot first = batch.slice(0, half);
+        VectorSchemaRoot second = batch.slice(half, batch.getRowCount() - half)) {
+      next = encode(serde, topic, options, version, next, first, source, out);
+      next = encode(serde, topic, options, version, next, second, source, out);
+    }
+    return next;
+  }
+
+  private void send(
+      KafkaProducer<String, byte[]> producer,
+      String topic,
+      int version,
+      byte[] bytes,
+      Map<Integer, long[]> ranges,
+      AtomicReference<Exception> sendError) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(
+        DatasetReader.VERSION_HEADER, Integer.toString(version).getBytes(StandardCharsets.UTF_8));
+    String key = version + "-" + UUID.randomUUID();
+    producer.send(
+        new ProducerRecord<>(topic, null, key, bytes, headers),
+        (RecordMetadata md, Exception e) -> {
+          if (e != null) {
+            sendError.compareAndSet(null, e);
+            return;
+          }
+          synchronized (ranges) {
+            long[] r =
+                ranges.computeIfAbsent(md.partition(), p -> new long[] {md.offset(), md.offset()});
+            r[0] = Math.min(r[0], md.offset());
+            r[1] = Math.max(r[1], md.offset());
+          }
+        });
+  }
+
+  private static void failOnSendError(AtomicReference<Exception> sendError) {
+    Exception e = sendError.get();
+    if (e != null) {
+      throw new IllegalStateException("sending to Kafka failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkLabel(Schema schema, String label, String sourceName) {
+    if (label == null) {
+      return;
+    }
+    boolean found = schema.getFields().stream().anyMatch(f -> f.getName().equals(label));
+    if (!found) {
+      throw new BadInputException(
+          sourceName
+              + ": label column '"
+              + label
+              + "' does not exist (columns: "
+              + String.join(", ", schema.getFields().stream().map(f -> f.getName()).toList())
+              + ")");
+    }
+  }
+
+  private DeadLetter deadLetter(BadRow row) {
+    return new DeadLetter(
+        null,
+        null,
+        null,
+        row.source(),
+        row.line(),
+        null,
+        row.raw().getBytes(StandardCharsets.UTF_8),
+        row.reason(),
+        Instant.now());
+  }
+
+  // --- versions and manifests -------------------------------------------------------------------
+
+  private record ClaimedVersion(DatasetManifest open) {
+    int version() {
+      return open.version();
+    }
+
+    ClaimedVersion withSchema(Schema schema) {
+      DatasetManifest m = open;
+      return new ClaimedVersion(
+          new DatasetManifest(
+              m.dataset(),
+              m.version(),
+              m.status(),
+              schema.toJson(),
+              m.labelColumn(),
+              0,
+              0,
+              0,
+              List.of(),
+              null,
+              m.codec(),
+              m.producerId(),
+              m.source(),
+              m.createdAt(),
+              null,
+              null));
+    }
+  }
+
+  /**
+   * Writes an OPEN manifest for the next free version and checks that this publisher was first to
+   * claim it; if another publisher claimed it at the same moment, moves on to the next.
+   */
+  private ClaimedVersion claimVersion(
+      KafkaProducer<String, byte[]> producer,
+      Options options,
+      String sourceName,
+      Instant createdAt) {
+    int candidate = DatasetCatalog.load(clients).highestVersion(options.dataset()) + 1;
+    for (int attempt = 0; attempt < 10; attempt++) {
+      DatasetManifest open =
+          new DatasetManifest(
+              options.dataset(),
+              candidate,
+              DatasetManifest.Status.OPEN,
+              null,
+              options.labelColumn(),
+              0,
+              0,
+              0,
+              List.of(),
+              null,
+              options.compression().toString(),
+              producerId,
+              sourceName,
+              createdAt,
+              null,
+              null);
+      writeManifest(producer, open);
+      DatasetCatalog catalog = DatasetCatalog.load(clients);
+      if (catalog.owner(options.dataset(), candidate).map(producerId::equals).orElse(false)) {
+        log.info("publishing {} as {}:{}", sourceName, options.dataset(), candidate);
+        return new ClaimedVersion(open);
+      }
+      candidate = catalog.highestVersion(options.dataset()) + 1;
+    }
+    throw new IllegalStateException(
+        "could not claim a version of dataset '" + options.dataset() + "' after 10 attempts");
+  }
+
+  private void abort(
+      KafkaProducer<String, byte[]> producer, ClaimedVersion claim, Exception cause) {
+    DatasetManifest m = claim.open();
+    String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    try {
+      writeManifest(
+          producer,
+          new DatasetManifest(
+              m.dataset(),
+              m.version(),
+              DatasetManifest.Status.ABORTED,
+              m.schemaJson(),
+              m.labelColumn(),
+              0,
+              0,
+              0,
+              List.of(),
+              null,
+              m.codec(),
+              m.producerId(),
+              m.source(),
+              m.createdAt(),
+              null,
+              reason));
+      log.warn("aborted {}:{}: {}", m.dataset(), m.version(), reason);
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private static void writeManifest(KafkaProducer<String, byte[]> producer, DatasetManifest m) {
+    String topic = Topics.DATASET_MANIFESTS.name();
+    byte[] bytes = Topics.DATASET_MANIFESTS.valueSerde().serializer().serialize(topic, m);
+    try {
+      producer.send(new ProducerRecord<>(topic, m.key(), bytes)).get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing manifest " + m.key(), e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot write manifest " + m.key() + " to " + topic + ": " + e.getMessage(), e);
+    }
+  }
+}

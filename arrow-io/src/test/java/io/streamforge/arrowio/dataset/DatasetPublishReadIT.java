@@ -1,0 +1,180 @@
+package io.streamforge.arrowio.dataset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamforge.arrowio.synthetic.SyntheticBatchSource;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.arrow.Compression;
+import io.streamforge.schemas.arrow.DatasetBatch;
+import io.streamforge.schemas.records.DatasetManifest;
+import io.streamforge.testkit.SharedKafka;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Publishing and reading dataset versions against a real Kafka broker. */
+@ExtendWith(SharedKafka.class)
+class DatasetPublishReadIT {
+  private BufferAllocator allocator;
+  private KafkaClients clients;
+
+  @BeforeEach
+  void setUp(SharedKafka.Cluster cluster) {
+    allocator = new RootAllocator();
+    clients = KafkaClients.of(cluster.bootstrapServers());
+  }
+
+  @AfterEach
+  void noLeaks() {
+    assertThat(allocator.getAllocatedMemory()).as("Arrow memory still allocated").isZero();
+    allocator.close();
+  }
+
+  private DatasetPublisher.Result publish(
+      String dataset, long rows, int features, Compression codec, long seed) throws Exception {
+    return new DatasetPublisher(clients)
+        .publish(
+            handler -> new SyntheticBatchSource(allocator, rows, features, 3, 65_536, seed),
+            "synthetic",
+            DatasetPublisher.Options.defaults(dataset).withLabel("label").withCompression(codec),
+            DatasetPublisher.Progress.NONE);
+  }
+
+  @Test
+  void millionRowsRoundTripWithIdenticalContent(SharedKafka.Cluster cluster) throws Exception {
+    String name = cluster.uniqueName("synthetic");
+    DatasetManifest m = publish(name, 1_000_000, 32, Compression.ZSTD, 42).manifest();
+
+    assertThat(m.status()).isEqualTo(DatasetManifest.Status.SEALED);
+    assertThat(m.rowCount()).isEqualTo(1_000_000);
+    assertThat(m.batchCount()).isEqualTo(16);
+    assertThat(m.partitions()).isNotEmpty();
+    assertThat(m.contentHash()).hasSize(64);
+
+    try (DatasetReader reader = DatasetReader.open(clients, name, null, null, allocator)) {
+      for (int epoch = 0; epoch < 2; epoch++) {
+        RowHasher hasher = new RowHasher(reader.schema());
+        long rows = reader.forEachBatch(b -> hasher.add(b.root(), b.dictionaries()));
+        assertThat(rows).isEqualTo(1_000_000);
+        assertThat(hasher.hex()).as("epoch %d content hash", epoch).isEqualTo(m.contentHash());
+      }
+      assertThat(reader.epochs()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void disjointPartitionSubsetsTogetherReadEachBatchOnce(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("split");
+    DatasetManifest m = publish(name, 300_000, 4, Compression.NONE, 7).manifest();
+    assertThat(m.partitions()).hasSizeGreaterThan(1);
+
+    RowHasher total =
+        new RowHasher(org.apache.arrow.vector.types.pojo.Schema.fromJSON(m.schemaJson()));
+    long rows = 0;
+    for (DatasetManifest.PartitionRange r : m.partitions()) {
+      try (DatasetReader reader =
+          DatasetReader.open(clients, m, Set.of(r.partition()), allocator)) {
+        RowHasher part = new RowHasher(reader.schema());
+        rows += reader.forEachBatch(b -> part.add(b.root(), b.dictionaries()));
+        total.merge(part);
+      }
+    }
+    assertThat(rows).isEqualTo(300_000);
+    assertThat(total.hex()).isEqualTo(m.contentHash());
+  }
+
+  @Test
+  void publishingAgainCreatesANewVersionAndReadersReadTheOneTheyAreGiven(
+      SharedKafka.Cluster cluster) throws Exception {
+    String name = cluster.uniqueName("versions");
+    DatasetManifest v1 = publish(name, 1_000, 3, Compression.ZSTD, 1).manifest();
+    DatasetManifest v2 = publish(name, 2_500, 3, Compression.ZSTD, 2).manifest();
+    assertThat(v1.version()).isEqualTo(1);
+    assertThat(v2.version()).isEqualTo(2);
+    assertThat(v1.contentHash()).isNotEqualTo(v2.contentHash());
+
+    try (DatasetReader reader = DatasetReader.open(clients, name, 1, null, allocator)) {
+      assertThat(reader.forEachBatch(b -> {})).isEqualTo(1_000);
+    }
+    try (DatasetReader reader = DatasetReader.open(clients, name, null, null, allocator)) {
+      assertThat(reader.manifest().version()).isEqualTo(2);
+      assertThat(reader.forEachBatch(b -> assertThat(b.metadata().version()).isEqualTo(2)))
+          .isEqualTo(2_500);
+    }
+    DatasetCatalog catalog = DatasetCatalog.load(clients);
+    assertThat(catalog.versions(name)).extracting(DatasetManifest::version).containsExactly(1, 2);
+  }
+
+  @Test
+  void iteratorHandsOutBatchesTheCallerCloses(SharedKafka.Cluster cluster) throws Exception {
+    String name = cluster.uniqueName("iter");
+    publish(name, 10_000, 2, Compression.ZSTD, 3);
+    try (DatasetReader reader = DatasetReader.open(clients, name, null, null, allocator)) {
+      Iterator<DatasetBatch> it = reader.epoch();
+      long rows = 0;
+      while (it.hasNext()) {
+        try (DatasetBatch b = it.next()) {
+          assertThat(allocator.getAllocatedMemory()).isPositive();
+          rows += b.rowCount();
+        }
+      }
+      assertThat(rows).isEqualTo(10_000);
+      assertThat(it.hasNext()).isFalse();
+    }
+  }
+
+  @Test
+  void unsealedAbortedAndMissingVersionsAreRefusedWithAReason(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("unsealed");
+    publish(name, 100, 2, Compression.ZSTD, 1);
+    DatasetManifest open =
+        new DatasetManifest(
+            name,
+            2,
+            DatasetManifest.Status.OPEN,
+            null,
+            null,
+            0,
+            0,
+            0,
+            List.of(),
+            null,
+            "zstd",
+            "someone-else",
+            "x.csv",
+            Instant.now(),
+            null,
+            null);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer("test"))) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.DATASET_MANIFESTS.name(),
+                  open.key(),
+                  Topics.DATASET_MANIFESTS.valueSerde().serializer().serialize("m", open)))
+          .get();
+    }
+    assertThatThrownBy(() -> DatasetReader.open(clients, name, 2, null, allocator))
+        .isInstanceOf(DatasetUnavailableException.class)
+        .hasMessageContaining("version 2 is not sealed")
+        .hasMessageContaining("sealed versions: 1");
+    assertThatThrownBy(() -> DatasetReader.open(clients, name, 9, null, allocator))
+        .hasMessageContaining("has no version 9");
+    assertThatThrownBy(() -> DatasetReader.open(clients, "no-such-" + name, null, null, allocator))
+        .hasMessageContaining("does not exist");
+    // the next publish skips the version someone else holds open
+    assertThat(publish(name, 10, 2, Compression.ZSTD, 5).manifest().version()).isEqualTo(3);
+  }
+}
