@@ -34,6 +34,14 @@ final class Batches {
         new ByteArrayInputStream(bytes), "data.csv", bytes.length, options, allocator, handler);
   }
 
+  static JsonLinesBatchSource json(
+      String text, CsvOptions options, BufferAllocator allocator, BadRowHandler handler)
+      throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return JsonLinesBatchSource.open(
+        new ByteArrayInputStream(bytes), "data.jsonl", bytes.length, options, allocator, handler);
+  }
+
   /** Reads the source to its end; dictionary columns are decoded, strings become String. */
   static Result readAll(BatchSource source) throws IOException {
     List<List<Object>> rows = new ArrayList<>();
