@@ -17,6 +17,7 @@ final class BatchBuilder {
   final List<ColumnSpec> specs;
   final Schema schema;
   final ColumnBuffer[] columns;
+  private final ColumnBuffer[] marked;
 
   BatchBuilder(List<ColumnSpec> specs, int batchRows) {
     this.specs = List.copyOf(specs);
@@ -25,6 +26,24 @@ final class BatchBuilder {
     int initial = Math.min(batchRows, 1024);
     for (int i = 0; i < columns.length; i++) {
       columns[i] = ColumnBuffer.create(specs.get(i), initial);
+    }
+    this.marked =
+        java.util.Arrays.stream(columns)
+            .filter(ColumnBuffer::needsRowMarks)
+            .toArray(ColumnBuffer[]::new);
+  }
+
+  /** Call before writing a row. */
+  void markRow() {
+    for (ColumnBuffer c : marked) {
+      c.markRow();
+    }
+  }
+
+  /** Call when a row is rejected after {@link #markRow()}. */
+  void rollbackRow() {
+    for (ColumnBuffer c : marked) {
+      c.rollbackRow();
     }
   }
 

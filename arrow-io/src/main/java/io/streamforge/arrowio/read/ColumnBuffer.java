@@ -86,6 +86,17 @@ abstract class ColumnBuffer {
   /** Starts a new batch. */
   void reset() {}
 
+  /** Remembers the state before a row is written, for {@link #rollbackRow()}. */
+  void markRow() {}
+
+  /** Undoes side effects of a rejected row beyond its own index (dictionary entries). */
+  void rollbackRow() {}
+
+  /** Whether {@link #markRow()} and {@link #rollbackRow()} do anything. */
+  boolean needsRowMarks() {
+    return false;
+  }
+
   abstract void grow(int newCapacity);
 
   final void ensure(int row) {
@@ -592,6 +603,37 @@ abstract class ColumnBuffer {
         dv.close();
         throw e;
       }
+    }
+
+    private int markedEntries;
+
+    @Override
+    boolean needsRowMarks() {
+      return true;
+    }
+
+    @Override
+    void markRow() {
+      markedEntries = entries;
+    }
+
+    /**
+     * Removes the entries added since {@link #markRow()}. They are the newest, so no older entry's
+     * probe sequence passes through their slots (also after a rehash, which re-inserts in entry
+     * order), and clearing those slots keeps every other lookup intact.
+     */
+    @Override
+    void rollbackRow() {
+      int mask = table.length - 1;
+      for (int idx = entries - 1; idx >= markedEntries; idx--) {
+        int slot = entryHash[idx] & mask;
+        while (table[slot] != idx + 1) {
+          slot = (slot + 1) & mask;
+        }
+        table[slot] = 0;
+      }
+      entries = markedEntries;
+      poolLen = entryStart[entries];
     }
 
     @Override

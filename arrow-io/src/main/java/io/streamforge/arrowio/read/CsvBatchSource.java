@@ -328,6 +328,7 @@ public final class CsvBatchSource implements BatchSource {
 
   private boolean parseRow(int row) {
     CsvTokenizer t = tok;
+    builder.markRow();
     for (int i = 0; i < columns.length; i++) {
       char[] a = t.array(i);
       int s = t.start(i);
@@ -336,6 +337,7 @@ public final class CsvBatchSource implements BatchSource {
       if (nulls.matches(a, s, e)) {
         c.setNull(row);
       } else if (!c.parse(row, a, s, e, parser)) {
+        builder.rollbackRow();
         ColumnSpec spec = c.spec;
         bad(
             spec.mismatch(

@@ -292,10 +292,12 @@ public final class JsonLinesBatchSource implements BatchSource {
         done = true;
         break;
       }
+      builder.markRow();
       String reason = parseRow(row);
       if (reason == null) {
         row++;
       } else {
+        builder.rollbackRow();
         handler.onBadRow(
             new BadRow(
                 source, lineNo, new String(lineArray, lineStart, lineEnd - lineStart), reason));

@@ -322,6 +322,36 @@ class CsvBatchSourceTest {
   }
 
   @Test
+  void rejectedRowsLeaveNoDictionaryEntries() throws IOException {
+    StringBuilder sb = new StringBuilder("cat,n\n");
+    List<Object> expectedCats = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      if (i % 3 == 0) {
+        sb.append("rejected").append(i).append(",x\n"); // new category, then a bad int64
+      }
+      String cat = "c" + (i % 1500);
+      sb.append(cat).append(',').append(i).append('\n');
+      expectedCats.add(cat);
+    }
+    CsvOptions o =
+        CsvOptions.builder()
+            .dictionaryColumns("cat")
+            .typeOverride("n", ColumnType.INT64)
+            .batchRows(100_000)
+            .build();
+    try (CsvBatchSource src = csv(sb.toString(), o, allocator, collect)) {
+      try (VectorSchemaRoot b = src.next()) {
+        long id = src.schema().getFields().get(0).getDictionary().getId();
+        List<Object> entries = Batches.plain(src.dictionaries().lookup(id).getVector());
+        assertThat(entries).hasSize(1500).allSatisfy(e -> assertThat((String) e).startsWith("c"));
+        assertThat(Batches.values(b.getVector(0), src)).isEqualTo(expectedCats);
+      }
+      assertThat(src.next()).isNull();
+    }
+    assertThat(badRows).hasSize(1000);
+  }
+
+  @Test
   void batchesSplitAtExactRowCounts() throws IOException {
     StringBuilder sb = new StringBuilder("i\n");
     for (int i = 0; i < 10; i++) {
