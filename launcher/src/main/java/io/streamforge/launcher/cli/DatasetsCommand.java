@@ -8,6 +8,7 @@ import io.streamforge.schemas.arrow.DatasetBatch;
 import io.streamforge.schemas.records.DatasetManifest;
 import java.io.PrintStream;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -98,10 +99,8 @@ public final class DatasetsCommand implements Callable<Integer> {
     out.println("offsets        " + parts.toString().trim());
     try (BufferAllocator allocator = Allocators.child("datasets-show");
         DatasetReader reader = DatasetReader.open(clients, m, null, allocator)) {
-      out.println("schema");
-      for (Field f : reader.schema().getFields()) {
-        out.printf("  %-28s %s%s%n", f.getName(), f.getType(), f.isNullable() ? "" : " not null");
-      }
+      out.println("schema         " + reader.schema().getFields().size() + " columns");
+      printSchema(reader.schema().getFields(), out);
       Iterator<DatasetBatch> it = reader.epoch();
       if (rows > 0 && it.hasNext()) {
         try (DatasetBatch first = it.next()) {
@@ -110,5 +109,29 @@ public final class DatasetsCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** One line per column, or per run of four or more consecutive columns of the same type. */
+  static void printSchema(List<Field> fields, PrintStream out) {
+    int i = 0;
+    while (i < fields.size()) {
+      String type = typeOf(fields.get(i));
+      int j = i + 1;
+      while (j < fields.size() && typeOf(fields.get(j)).equals(type)) {
+        j++;
+      }
+      if (j - i >= 4) {
+        String names = fields.get(i).getName() + " .. " + fields.get(j - 1).getName();
+        out.printf("  %-28s %s  (%d columns)%n", names, type, j - i);
+        i = j;
+      } else {
+        out.printf("  %-28s %s%n", fields.get(i).getName(), type);
+        i++;
+      }
+    }
+  }
+
+  private static String typeOf(Field f) {
+    return f.getType() + (f.isNullable() ? "" : " not null");
   }
 }
