@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -20,6 +21,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * version winning, as of the moment it was loaded.
  */
 public final class DatasetCatalog {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(DatasetCatalog.class);
   private final Map<String, TreeMap<Integer, DatasetManifest>> datasets;
   private final Map<String, String> owners;
 
@@ -38,8 +41,11 @@ public final class DatasetCatalog {
     Map<String, TreeMap<Integer, DatasetManifest>> datasets = new TreeMap<>();
     Map<String, String> owners = new TreeMap<>();
     Deserializer<DatasetManifest> values = Topics.DATASET_MANIFESTS.valueSerde().deserializer();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(clients.consumer("streamforge-catalog"))) {
+    Map<String, Object> config = clients.consumer("streamforge-catalog");
+    // A snapshot read ends at the current end offsets: never let the broker hold a fetch.
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    long t0 = System.nanoTime();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       String topic = Topics.DATASET_MANIFESTS.name();
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {
@@ -58,7 +64,7 @@ public final class DatasetCatalog {
           throw new IllegalStateException(
               "timed out reading " + topic + " at " + clients.bootstrapServers());
         }
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
           if (r.value() == null) {
             continue;
           }
@@ -70,6 +76,8 @@ public final class DatasetCatalog {
         }
       }
     }
+    log.debug(
+        "read {} in {} ms", Topics.DATASET_MANIFESTS.name(), (System.nanoTime() - t0) / 1_000_000);
     return new DatasetCatalog(datasets, owners);
   }
 

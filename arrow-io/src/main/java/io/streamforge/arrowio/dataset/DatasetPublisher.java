@@ -18,13 +18,18 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -183,6 +188,7 @@ public final class DatasetPublisher {
             new KafkaProducer<>(clients.producer("streamforge-publish-" + options.dataset()));
         DatasetBatchSerde serde = new DatasetBatchSerde(options.compression(), null)) {
       Instant createdAt = Instant.now();
+      log.debug("topics ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
       ClaimedVersion claim = claimVersion(producer, options, sourceName, createdAt);
       int version = claim.version();
       MDC.put("dataset", options.dataset() + ":" + version);
@@ -205,21 +211,38 @@ public final class DatasetPublisher {
                       });
                 };
 
-        try (BatchSource source = open.apply(handler)) {
+        try (BatchSource source = open.apply(handler);
+            Encoders encoders = new Encoders(encoderThreads())) {
           Schema schema = source.schema();
           checkLabel(schema, options.labelColumn(), sourceName);
           claim = claim.withSchema(schema);
+          // Batches are hashed and encoded (compressed) on worker threads while the source reads
+          // the next one; sends stay in sequence order. Dictionaries belong to the source's
+          // current batch, so dictionary-encoded data is encoded inline.
+          boolean inline = schema.getFields().stream().anyMatch(f -> f.getDictionary() != null);
           RowHasher hasher = new RowHasher(schema);
           VectorSchemaRoot root;
           while ((root = source.next()) != null) {
-            try (VectorSchemaRoot batch = root) {
-              hasher.add(batch, source.dictionaries());
-              List<byte[]> encoded = new ArrayList<>(1);
-              sequence =
-                  encode(serde, topic.name(), options, version, sequence, batch, source, encoded);
-              for (byte[] bytes : encoded) {
-                bytesSent += bytes.length;
-                send(producer, topic.name(), version, bytes, ranges, sendError);
+            for (VectorSchemaRoot piece : splitBySize(root, options.maxBatchBytes())) {
+              BatchMetadata meta =
+                  new BatchMetadata(
+                      options.dataset(), version, sequence++, producerId, piece.getRowCount());
+              var dictionaries = source.dictionaries();
+              Callable<Encoded> task =
+                  () -> {
+                    try (VectorSchemaRoot batch = piece) {
+                      RowHasher part = new RowHasher(schema);
+                      part.add(batch, dictionaries);
+                      return new Encoded(
+                          serde.serialize(
+                              topic.name(), DatasetBatch.view(meta, batch, dictionaries)),
+                          part);
+                    }
+                  };
+              for (Encoded e : inline ? encoders.runInline(task) : encoders.submit(task)) {
+                hasher.merge(e.hasher());
+                bytesSent += e.bytes().length;
+                send(producer, topic.name(), version, e.bytes(), ranges, sendError);
               }
             }
             failOnSendError(sendError);
@@ -230,8 +253,14 @@ public final class DatasetPublisher {
                 source.totalBytes(),
                 bytesSent);
           }
+          for (Encoded e : encoders.drain()) {
+            hasher.merge(e.hasher());
+            bytesSent += e.bytes().length;
+            send(producer, topic.name(), version, e.bytes(), ranges, sendError);
+          }
           producer.flush();
           failOnSendError(sendError);
+          log.debug("all batches acknowledged after {} ms", (System.nanoTime() - t0) / 1_000_000);
 
           List<DatasetManifest.PartitionRange> partitions = new ArrayList<>();
           synchronized (ranges) {
@@ -278,30 +307,114 @@ public final class DatasetPublisher {
     }
   }
 
-  private long encode(
-      DatasetBatchSerde serde,
-      String topic,
-      Options options,
-      int version,
-      long sequence,
-      VectorSchemaRoot batch,
-      BatchSource source,
-      List<byte[]> out) {
-    BatchMetadata meta =
-        new BatchMetadata(options.dataset(), version, sequence, producerId, batch.getRowCount());
-    byte[] bytes = serde.serialize(topic, DatasetBatch.view(meta, batch, source.dictionaries()));
-    if (bytes.length <= options.maxBatchBytes() || batch.getRowCount() <= 1) {
-      out.add(bytes);
-      return sequence + 1;
+  /**
+   * Splits a batch whose buffers exceed {@code maxBytes} into halves until each fits; encoding only
+   * shrinks data (Arrow writes incompressible buffers raw), so each piece encodes within the limit.
+   * Closes {@code root} when it splits it.
+   */
+  static List<VectorSchemaRoot> splitBySize(VectorSchemaRoot root, long maxBytes) {
+    long size = 0;
+    for (var v : root.getFieldVectors()) {
+      size += v.getBufferSize();
     }
-    int half = batch.getRowCount() / 2;
-    long next = sequence;
-    try (VectorSchemaRoot first = batch.slice(0, half);
-        VectorSchemaRoot second = batch.slice(half, batch.getRowCount() - half)) {
-      next = encode(serde, topic, options, version, next, first, source, out);
-      next = encode(serde, topic, options, version, next, second, source, out);
+    if (size <= maxBytes || root.getRowCount() <= 1) {
+      return List.of(root);
     }
-    return next;
+    List<VectorSchemaRoot> out = new ArrayList<>();
+    try (root) {
+      int half = root.getRowCount() / 2;
+      out.addAll(splitBySize(root.slice(0, half), maxBytes));
+      out.addAll(splitBySize(root.slice(half, root.getRowCount() - half), maxBytes));
+    }
+    return out;
+  }
+
+  private static int encoderThreads() {
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** One encoded batch and the content hash of its rows. */
+  private record Encoded(byte[] bytes, RowHasher hasher) {}
+
+  /**
+   * A small pool that encodes batches in parallel and hands results back in submission order, with
+   * at most one batch in flight per thread beyond those running (bounded memory).
+   */
+  private static final class Encoders implements AutoCloseable {
+    private final ExecutorService pool;
+    private final int threads;
+    private final ArrayDeque<Future<Encoded>> inFlight = new ArrayDeque<>();
+
+    Encoders(int threads) {
+      this.threads = threads;
+      AtomicLong n = new AtomicLong();
+      this.pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "publish-encoder-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
+
+    /** Submits a task; returns the results that are due, oldest first. */
+    List<Encoded> submit(Callable<Encoded> task) {
+      inFlight.add(pool.submit(task));
+      List<Encoded> due = new ArrayList<>();
+      while (inFlight.size() > threads) {
+        due.add(await(inFlight.poll()));
+      }
+      return due;
+    }
+
+    /** Runs a task on the caller's thread after everything submitted before it. */
+    List<Encoded> runInline(Callable<Encoded> task) {
+      List<Encoded> due = drain();
+      try {
+        due.add(task.call());
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return due;
+    }
+
+    /** Waits for every task in flight; returns their results in order. */
+    List<Encoded> drain() {
+      List<Encoded> due = new ArrayList<>();
+      while (!inFlight.isEmpty()) {
+        due.add(await(inFlight.poll()));
+      }
+      return due;
+    }
+
+    private static Encoded await(Future<Encoded> f) {
+      try {
+        return f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while encoding", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+      }
+    }
+
+    /** Lets running tasks finish (each closes its batch), then stops the threads. */
+    @Override
+    public void close() {
+      for (Future<Encoded> f : inFlight) {
+        try {
+          f.get();
+        } catch (Exception ignored) {
+          // the first failure is already being reported
+        }
+      }
+      inFlight.clear();
+      pool.shutdown();
+    }
   }
 
   private void send(

@@ -75,6 +75,8 @@ public final class DatasetReader implements AutoCloseable {
     }
     Map<String, Object> config = clients.consumer("streamforge-reader-" + manifest.key());
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    // Ranges end at or before the log end: a fetch there must not wait for data that won't come.
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     this.consumer = new KafkaConsumer<>(config);
     this.serde = new DatasetBatchSerde(io.streamforge.schemas.arrow.Compression.ZSTD, allocator);
     consumer.assign(ranges.keySet());

@@ -177,4 +177,90 @@ class DatasetPublishReadIT {
     // the next publish skips the version someone else holds open
     assertThat(publish(name, 10, 2, Compression.ZSTD, 5).manifest().version()).isEqualTo(3);
   }
+
+  @Test
+  void oversizedBatchesAreSplitAndStillReadOnceWithTheSameHash(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("split-size");
+    DatasetManifest m =
+        new DatasetPublisher(clients)
+            .publish(
+                handler -> new SyntheticBatchSource(allocator, 40_000, 16, 3, 20_000, 11),
+                "synthetic",
+                DatasetPublisher.Options.defaults(name).withMaxBatchBytes(200_000),
+                DatasetPublisher.Progress.NONE)
+            .manifest();
+    // 20,000 rows x 17 columns x 4 bytes = 1.36 MB per source batch: split into pieces <= 200 kB
+    assertThat(m.batchCount()).isGreaterThanOrEqualTo(2 * 8);
+    try (DatasetReader reader = DatasetReader.open(clients, m, null, allocator)) {
+      RowHasher hasher = new RowHasher(reader.schema());
+      java.util.List<Long> sequences = new java.util.ArrayList<>();
+      long rows =
+          reader.forEachBatch(
+              b -> {
+                hasher.add(b.root(), b.dictionaries());
+                sequences.add(b.metadata().sequence());
+              });
+      assertThat(rows).isEqualTo(40_000);
+      assertThat(sequences).doesNotHaveDuplicates().hasSize((int) m.batchCount());
+      assertThat(hasher.hex()).isEqualTo(m.contentHash());
+    }
+  }
+
+  @Test
+  void dictionaryEncodedColumnsRoundTripThroughKafka(SharedKafka.Cluster cluster) throws Exception {
+    String name = cluster.uniqueName("dict");
+    StringBuilder csv = new StringBuilder("city,temp\n");
+    String[] cities = {"Oslo", "Lima", "Pune", "Kyiv"};
+    for (int i = 0; i < 5_000; i++) {
+      csv.append(cities[i % 4]).append(',').append(i % 40).append('\n');
+    }
+    byte[] bytes = csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.streamforge.arrowio.read.CsvOptions options =
+        io.streamforge.arrowio.read.CsvOptions.builder()
+            .dictionaryColumns("city")
+            .batchRows(1_000)
+            .build();
+    DatasetManifest m =
+        new DatasetPublisher(clients)
+            .publish(
+                handler -> {
+                  try {
+                    return io.streamforge.arrowio.read.CsvBatchSource.open(
+                        new java.io.ByteArrayInputStream(bytes),
+                        "cities.csv",
+                        bytes.length,
+                        options,
+                        allocator,
+                        handler);
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                },
+                "cities.csv",
+                DatasetPublisher.Options.defaults(name),
+                DatasetPublisher.Progress.NONE)
+            .manifest();
+    assertThat(m.rowCount()).isEqualTo(5_000);
+    try (DatasetReader reader = DatasetReader.open(clients, m, null, allocator)) {
+      assertThat(reader.schema().findField("city").getDictionary()).isNotNull();
+      java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+      RowHasher hasher = new RowHasher(reader.schema());
+      reader.forEachBatch(
+          b -> {
+            hasher.add(b.root(), b.dictionaries());
+            var field = b.root().getVector("city").getField();
+            var dictionary = b.dictionaries().lookup(field.getDictionary().getId());
+            var indices = (org.apache.arrow.vector.BaseIntVector) b.root().getVector("city");
+            for (int i = 0; i < b.rowCount(); i++) {
+              Object city = dictionary.getVector().getObject((int) indices.getValueAsLong(i));
+              counts.merge(city.toString(), 1, Integer::sum);
+            }
+          });
+      assertThat(counts)
+          .containsOnlyKeys(cities)
+          .allSatisfy((k, v) -> assertThat(v).isEqualTo(1250));
+      assertThat(hasher.hex()).isEqualTo(m.contentHash());
+    }
+  }
 }

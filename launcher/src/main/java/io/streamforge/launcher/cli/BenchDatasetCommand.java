@@ -119,8 +119,8 @@ public final class BenchDatasetCommand implements Callable<Integer> {
         double[] seconds = new double[repeat];
         DatasetManifest last = null;
         long sent = 0;
-        for (int r = 0; r < repeat; r++) {
-          List<VectorSchemaRoot> batches = generate(allocator, r);
+        for (int r = -1; r < repeat; r++) { // r = -1: warm-up, not measured
+          List<VectorSchemaRoot> batches = generate(allocator, r + 1);
           long t0 = System.nanoTime();
           DatasetPublisher.Result result =
               new DatasetPublisher(clients)
@@ -131,7 +131,9 @@ public final class BenchDatasetCommand implements Callable<Integer> {
                           .withCompression(codec)
                           .withLabel("label"),
                       DatasetPublisher.Progress.NONE);
-          seconds[r] = (System.nanoTime() - t0) / 1e9;
+          if (r >= 0) {
+            seconds[r] = (System.nanoTime() - t0) / 1e9;
+          }
           last = result.manifest();
           sent = result.bytesSent();
         }
@@ -180,7 +182,7 @@ public final class BenchDatasetCommand implements Callable<Integer> {
       float[] x = new float[batchRows * converter.featureCount()];
       float[] y = new float[batchRows];
       double[] checksum = new double[1];
-      for (int r = 0; r < repeat; r++) {
+      for (int r = -1; r < repeat; r++) { // r = -1: warm-up, not measured
         long t0 = System.nanoTime();
         long n =
             reader.forEachBatch(
@@ -189,7 +191,9 @@ public final class BenchDatasetCommand implements Callable<Integer> {
                   converter.labels(b.root(), y, 0);
                   checksum[0] += x[0] + y[b.rowCount() - 1];
                 });
-        seconds[r] = (System.nanoTime() - t0) / 1e9;
+        if (r >= 0) {
+          seconds[r] = (System.nanoTime() - t0) / 1e9;
+        }
         if (n != rows) {
           throw new IllegalStateException("read " + n + " rows, expected " + rows);
         }
@@ -209,7 +213,7 @@ public final class BenchDatasetCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     double[] seconds = new double[repeat];
     long bytes = 0;
-    for (int r = 0; r < repeat; r++) {
+    for (int r = -1; r < repeat; r++) { // r = -1: warm-up, not measured
       float[][] data = new float[jsonRows][];
       int[] labels = new int[jsonRows];
       try (BufferAllocator a = Allocators.child("json-gen");
@@ -252,7 +256,9 @@ public final class BenchDatasetCommand implements Callable<Integer> {
         }
         producer.flush();
       }
-      seconds[r] = (System.nanoTime() - t0) / 1e9;
+      if (r >= 0) {
+        seconds[r] = (System.nanoTime() - t0) / 1e9;
+      }
       if (error.get() != null) {
         throw error.get();
       }

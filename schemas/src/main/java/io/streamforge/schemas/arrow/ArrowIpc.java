@@ -45,7 +45,8 @@ public final class ArrowIpc {
             compression == Compression.NONE
                 ? NoCompressionCodec.Factory.INSTANCE
                 : CommonsCompressionFactory.INSTANCE,
-            compression.codecType())) {
+            compression.codecType(),
+            compression.level())) {
       writer.start();
       writer.writeBatch();
       writer.end();
