@@ -1,5 +1,7 @@
 package io.streamforge.arrowio.tensor;
 
+import io.streamforge.arrowio.ArrowBuffers;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -8,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.util.Float16;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -280,75 +281,75 @@ public final class TensorConverter {
 
   private static void copy(
       FieldVector v, Kind kind, boolean nulls, float[] dst, int base, int stride, int r0, int r1) {
-    ArrowBuf d = v.getDataBuffer();
+    ByteBuffer d = ArrowBuffers.view(v.getDataBuffer());
     int o = base + r0 * stride;
     switch (kind) {
       case FLOAT32 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getFloat((long) i << 2);
+          dst[o] = d.getFloat(i << 2);
         }
       }
       case FLOAT64 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = (float) d.getDouble((long) i << 3);
+          dst[o] = (float) d.getDouble(i << 3);
         }
       }
       case FLOAT16 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = Float16.toFloat(d.getShort((long) i << 1));
+          dst[o] = Float16.toFloat(d.getShort(i << 1));
         }
       }
       case INT8 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getByte(i);
+          dst[o] = d.get(i);
         }
       }
       case INT16 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getShort((long) i << 1);
+          dst[o] = d.getShort(i << 1);
         }
       }
       case INT32 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getInt((long) i << 2);
+          dst[o] = d.getInt(i << 2);
         }
       }
       case INT64 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getLong((long) i << 3);
+          dst[o] = d.getLong(i << 3);
         }
       }
       case UINT8 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getByte(i) & 0xFF;
+          dst[o] = d.get(i) & 0xFF;
         }
       }
       case UINT16 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getShort((long) i << 1) & 0xFFFF;
+          dst[o] = d.getShort(i << 1) & 0xFFFF;
         }
       }
       case UINT32 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = d.getInt((long) i << 2) & 0xFFFFFFFFL;
+          dst[o] = d.getInt(i << 2) & 0xFFFFFFFFL;
         }
       }
       case UINT64 -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = unsignedToFloat(d.getLong((long) i << 3));
+          dst[o] = unsignedToFloat(d.getLong(i << 3));
         }
       }
       case BOOL -> {
         for (int i = r0; i < r1; i++, o += stride) {
-          dst[o] = (d.getByte(i >>> 3) >>> (i & 7)) & 1;
+          dst[o] = (d.get(i >>> 3) >>> (i & 7)) & 1;
         }
       }
     }
     if (nulls) {
-      ArrowBuf validity = v.getValidityBuffer();
+      ByteBuffer validity = ArrowBuffers.view(v.getValidityBuffer());
       o = base + r0 * stride;
       for (int i = r0; i < r1; i++, o += stride) {
-        if (((validity.getByte(i >>> 3) >>> (i & 7)) & 1) == 0) {
+        if (((validity.get(i >>> 3) >>> (i & 7)) & 1) == 0) {
           dst[o] = Float.NaN;
         }
       }

@@ -70,8 +70,10 @@ public final class BenchDatasetCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-rows",
-      defaultValue = "65536",
-      description = "Rows per Arrow batch (default ${DEFAULT-VALUE}).")
+      defaultValue = "16384",
+      description =
+          "Rows per Arrow batch (default ${DEFAULT-VALUE}: a few MB for typical widths, which"
+              + " pipelines compression and sending best; see docs/benchmarks.md).")
   int batchRows;
 
   @Option(
@@ -93,7 +95,13 @@ public final class BenchDatasetCommand implements Callable<Integer> {
   Path dataDir;
 
   /** One measured figure. */
-  record Figure(String name, double rowsPerSecond, double mbPerSecond, double seconds, long rows) {}
+  record Figure(
+      String name,
+      double rowsPerSecond,
+      double mbPerSecond,
+      double seconds,
+      long rows,
+      double[] runs) {}
 
   @Override
   public Integer call() throws Exception {
@@ -138,7 +146,8 @@ public final class BenchDatasetCommand implements Callable<Integer> {
           sent = result.bytesSent();
         }
         double s = median(seconds);
-        figures.add(new Figure("publish arrow " + codec, rows / s, rawBytes / 1e6 / s, s, rows));
+        figures.add(
+            new Figure("publish arrow " + codec, rows / s, rawBytes / 1e6 / s, s, rows, seconds));
         log.info("arrow {}: {} bytes on the wire for {} raw bytes", codec, sent, rawBytes);
         figures.add(readToTensor(clients, last, allocator, codec));
       }
@@ -202,7 +211,8 @@ public final class BenchDatasetCommand implements Callable<Integer> {
     }
     double s = median(seconds);
     long rawBytes = (long) rows * (features + 1) * 4;
-    return new Figure("read arrow " + codec + " to tensors", rows / s, rawBytes / 1e6 / s, s, rows);
+    return new Figure(
+        "read arrow " + codec + " to tensors", rows / s, rawBytes / 1e6 / s, s, rows, seconds);
   }
 
   private Figure publishJson(KafkaClients clients) throws Exception {
@@ -266,7 +276,8 @@ public final class BenchDatasetCommand implements Callable<Integer> {
     double s = median(seconds);
     long rawBytes = (long) jsonRows * (features + 1) * 4;
     log.info("json: {} bytes on the wire for {} rows", bytes, jsonRows);
-    return new Figure("publish json per row", jsonRows / s, rawBytes / 1e6 / s, s, jsonRows);
+    return new Figure(
+        "publish json per row", jsonRows / s, rawBytes / 1e6 / s, s, jsonRows, seconds);
   }
 
   static double median(double[] values) {
@@ -278,12 +289,25 @@ public final class BenchDatasetCommand implements Callable<Integer> {
 
   private void print(List<Figure> figures, PrintStream out) {
     out.printf(
-        "%n%-32s %14s %10s %10s %12s%n",
-        "benchmark (median of " + repeat + ")", "rows/s", "MB/s raw", "seconds", "rows");
+        "%n%-32s %14s %10s %10s %12s   %s%n",
+        "benchmark (median of " + repeat + ")",
+        "rows/s",
+        "MB/s raw",
+        "seconds",
+        "rows",
+        "rows/s range (min..max)");
     for (Figure f : figures) {
+      double slowest = Arrays.stream(f.runs()).max().orElse(f.seconds());
+      double fastest = Arrays.stream(f.runs()).min().orElse(f.seconds());
       out.printf(
-          "%-32s %,14.0f %10.1f %10.3f %,12d%n",
-          f.name(), f.rowsPerSecond(), f.mbPerSecond(), f.seconds(), f.rows());
+          "%-32s %,14.0f %10.1f %10.3f %,12d   %,.0f..%,.0f%n",
+          f.name(),
+          f.rowsPerSecond(),
+          f.mbPerSecond(),
+          f.seconds(),
+          f.rows(),
+          f.rows() / slowest,
+          f.rows() / fastest);
     }
     Figure json = figures.get(figures.size() - 1);
     for (Figure f : figures) {

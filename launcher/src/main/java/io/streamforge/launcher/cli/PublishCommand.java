@@ -72,8 +72,10 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Option(
       names = "--batch-rows",
-      defaultValue = "65536",
-      description = "Rows per Arrow batch (default ${DEFAULT-VALUE}).")
+      defaultValue = "16384",
+      description =
+          "Rows per Arrow batch (default ${DEFAULT-VALUE}: a few MB for typical widths, which"
+              + " pipelines compression and sending best; see docs/benchmarks.md).")
   int batchRows;
 
   @Option(
