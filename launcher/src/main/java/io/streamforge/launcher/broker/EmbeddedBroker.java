@@ -120,6 +120,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.put("message.max.bytes", Integer.toString(32 << 20));
     p.put("replica.fetch.max.bytes", Integer.toString(32 << 20));
     p.put("num.network.threads", "2");
+    p.put("socket.receive.buffer.bytes", Integer.toString(4 << 20));
+    p.put("socket.send.buffer.bytes", Integer.toString(4 << 20));
     p.put("num.io.threads", "4");
     p.put("log.segment.bytes", Integer.toString(256 << 20));
     return p;

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code streamforge bench}: the benchmarks whose results docs/benchmarks.md records. */
 @Command(
@@ -35,8 +34,8 @@ public final class BenchCommand implements Runnable {
         "Arguments go to JMH, e.g.: bench jmh -f 1 -wi 3 -i 5 DatasetBatchSerde"
       })
   public static final class Jmh implements Callable<Integer> {
-    @Parameters(paramLabel = "JMH_ARG", description = "JMH arguments (default: -f 1 -wi 3 -i 5).")
-    List<String> args = new ArrayList<>();
+    /** Everything after {@code jmh} goes to JMH as it is. */
+    @picocli.CommandLine.Unmatched List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {

@@ -26,16 +26,28 @@ import org.apache.arrow.vector.ipc.message.MessageResult;
  * format of every StreamForge topic.
  */
 public final class ArrowIpc {
+  /** Batches whose buffers total less than this are written uncompressed. */
+  public static final int SMALL_BATCH_BYTES = 16 * 1024;
+
   private ArrowIpc() {}
 
-  /** Encodes the current contents of {@code root} as one IPC stream. */
+  /**
+   * Encodes the current contents of {@code root} as one IPC stream, compressed with {@code
+   * compression} unless the batch is smaller than {@link #SMALL_BATCH_BYTES}.
+   */
   public static byte[] write(
       VectorSchemaRoot root, DictionaryProvider dictionaries, Compression compression) {
     Objects.requireNonNull(root, "root");
     Objects.requireNonNull(compression, "compression");
     DictionaryProvider provider =
         dictionaries != null ? dictionaries : new DictionaryProvider.MapDictionaryProvider();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(estimateSize(root));
+    int size = estimateSize(root);
+    if (size < SMALL_BATCH_BYTES) {
+      // Arrow compresses buffer by buffer; for a small batch the per-buffer codec setup and framing
+      // cost more time than the bytes saved.
+      compression = Compression.NONE;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
     try (ArrowStreamWriter writer =
         new ArrowStreamWriter(
             root,

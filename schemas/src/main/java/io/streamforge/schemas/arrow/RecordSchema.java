@@ -340,10 +340,17 @@ public final class RecordSchema<T extends Record> {
       try {
         for (int i = 0; i < rc.length; i++) {
           components[i] = codecFor(rc[i].getGenericType(), snake(rc[i].getName()), true);
-          accessors[i] = lookup.unreflect(rc[i].getAccessor());
+          accessors[i] =
+              lookup
+                  .unreflect(rc[i].getAccessor())
+                  .asType(MethodType.methodType(Object.class, Object.class));
           types[i] = rc[i].getType();
         }
-        constructor = lookup.findConstructor(recordType, MethodType.methodType(void.class, types));
+        constructor =
+            lookup
+                .findConstructor(recordType, MethodType.methodType(void.class, types))
+                .asSpreader(Object[].class, types.length)
+                .asType(MethodType.methodType(Object.class, Object[].class));
       } catch (ReflectiveOperationException e) {
         throw new IllegalArgumentException(
             "record " + recordType.getName() + " must be public with public components", e);
@@ -360,7 +367,7 @@ public final class RecordSchema<T extends Record> {
 
     Object get(int component, Object record) {
       try {
-        return accessors[component].invoke(record);
+        return (Object) accessors[component].invokeExact(record);
       } catch (Throwable t) {
         throw new IllegalStateException("cannot read component " + component, t);
       }
@@ -372,7 +379,7 @@ public final class RecordSchema<T extends Record> {
         args[c] = components[c].read(vectors[c], row);
       }
       try {
-        return constructor.invokeWithArguments(args);
+        return (Object) constructor.invokeExact(args);
       } catch (RuntimeException e) {
         throw e;
       } catch (Throwable t) {
