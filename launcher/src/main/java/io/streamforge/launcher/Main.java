@@ -8,6 +8,7 @@ import io.streamforge.launcher.cli.DatasetsCommand;
 import io.streamforge.launcher.cli.DemoCommand;
 import io.streamforge.launcher.cli.PublishCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
+import io.streamforge.schemas.KafkaUnavailableException;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,7 @@ public final class Main implements Runnable {
           if (e instanceof BadInputException
               || e instanceof DatasetUnavailableException
               || e instanceof IllegalArgumentException
+              || e instanceof KafkaUnavailableException
               || e instanceof UserException) {
             err.println("error: " + e.getMessage());
             log.debug("failed", e);

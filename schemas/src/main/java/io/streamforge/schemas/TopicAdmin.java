@@ -39,6 +39,9 @@ public final class TopicAdmin {
         created.add(e.getKey());
         log.info("created topic {}", e.getKey());
       } catch (ExecutionException ex) {
+        if (ex.getCause() instanceof org.apache.kafka.common.errors.TimeoutException t) {
+          throw KafkaUnavailableException.at(bootstrap(admin), t);
+        }
         if (!(ex.getCause() instanceof TopicExistsException)) {
           throw new IllegalStateException(
               "cannot create topic '" + e.getKey() + "': " + ex.getCause().getMessage(),
@@ -48,8 +51,7 @@ public final class TopicAdmin {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while creating topic " + e.getKey(), ex);
       } catch (TimeoutException ex) {
-        throw new IllegalStateException(
-            "timed out creating topic '" + e.getKey() + "': is the Kafka cluster reachable?", ex);
+        throw KafkaUnavailableException.at(bootstrap(admin), ex);
       }
     }
     return created;
@@ -58,5 +60,10 @@ public final class TopicAdmin {
   /** {@link #ensure(Admin, Collection)} for one topic. */
   public static boolean ensure(Admin admin, Topic<?, ?> topic) {
     return !ensure(admin, List.of(topic)).isEmpty();
+  }
+
+  private static String bootstrap(Admin admin) {
+    // Admin does not expose its configuration; the start-up log line names the servers.
+    return "the configured bootstrap servers";
   }
 }

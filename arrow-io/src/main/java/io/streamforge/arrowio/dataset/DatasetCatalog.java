@@ -34,7 +34,11 @@ public final class DatasetCatalog {
 
   /** Reads the manifest topic from the beginning to its current end. */
   public static DatasetCatalog load(KafkaClients clients) {
-    return load(clients, Duration.ofSeconds(30));
+    try {
+      return load(clients, clients.apiTimeout());
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw clients.unreachable(e);
+    }
   }
 
   static DatasetCatalog load(KafkaClients clients, Duration timeout) {
@@ -61,8 +65,8 @@ public final class DatasetCatalog {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!reached(consumer, end)) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "timed out reading " + topic + " at " + clients.bootstrapServers());
+          throw clients.unreachable(
+              new java.util.concurrent.TimeoutException("timed out reading " + topic));
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
           if (r.value() == null) {

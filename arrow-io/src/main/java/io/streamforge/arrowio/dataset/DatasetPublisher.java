@@ -4,6 +4,7 @@ import io.streamforge.arrowio.read.BadInputException;
 import io.streamforge.arrowio.read.BadRow;
 import io.streamforge.arrowio.read.BadRowHandler;
 import io.streamforge.arrowio.read.BatchSource;
+import io.streamforge.schemas.KafkaUnavailableException;
 import io.streamforge.schemas.Topic;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
@@ -176,6 +177,8 @@ public final class DatasetPublisher {
         needed.add(dlq);
       }
       TopicAdmin.ensure(admin, needed);
+    } catch (KafkaUnavailableException e) {
+      throw clients.unreachable(e.getCause());
     }
 
     AtomicReference<Exception> sendError = new AtomicReference<>();

@@ -1,8 +1,11 @@
 package io.streamforge.arrowio.dataset;
 
+import io.streamforge.schemas.KafkaUnavailableException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -15,6 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * client properties file adds: SASL, TLS, ...), and the per-role configs derived from them.
  */
 public record KafkaClients(Map<String, Object> common) {
+  private static final Duration DEFAULT_API_TIMEOUT = Duration.ofSeconds(15);
 
   public KafkaClients {
     Objects.requireNonNull(common, "common");
@@ -32,9 +36,25 @@ public record KafkaClients(Map<String, Object> common) {
     return String.valueOf(common.get("bootstrap.servers"));
   }
 
+  /** How long a call may wait for the cluster (client setting {@code default.api.timeout.ms}). */
+  public Duration apiTimeout() {
+    Object v = common.get(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG);
+    return v == null ? DEFAULT_API_TIMEOUT : Duration.ofMillis(Long.parseLong(v.toString()));
+  }
+
+  /** A cluster that did not answer, named by its bootstrap servers. */
+  public KafkaUnavailableException unreachable(Throwable cause) {
+    return KafkaUnavailableException.at(bootstrapServers(), cause);
+  }
+
   /** Admin client config. */
   public Map<String, Object> admin() {
-    return new HashMap<>(common);
+    Map<String, Object> a = new HashMap<>(common);
+    a.putIfAbsent(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout().toMillis());
+    a.putIfAbsent(
+        CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG,
+        (int) Math.min(apiTimeout().toMillis(), 10_000));
+    return a;
   }
 
   /**
@@ -66,6 +86,7 @@ public record KafkaClients(Map<String, Object> common) {
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 20 << 20);
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
     c.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 4 << 20);
+    c.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout().toMillis());
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +32,8 @@ public final class TopicsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Admin admin = Admin.create(connection.clients().admin())) {
+    var clients = connection.clients();
+    try (Admin admin = Admin.create(clients.admin())) {
       switch (action) {
         case "create" -> {
           List<String> created = TopicAdmin.ensure(admin, Topics.ALL);
@@ -47,7 +47,12 @@ public final class TopicsCommand implements Callable<Integer> {
           }
         }
         case "list" -> {
-          Set<String> names = new TreeSet<>(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+          Set<String> names;
+          try {
+            names = new TreeSet<>(admin.listTopics().names().get());
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw clients.unreachable(e.getCause());
+          }
           for (String n : names) {
             System.out.println(n);
           }
