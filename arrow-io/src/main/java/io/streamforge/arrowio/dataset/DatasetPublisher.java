@@ -192,7 +192,7 @@ public final class DatasetPublisher {
         DatasetBatchSerde serde = new DatasetBatchSerde(options.compression(), null)) {
       Instant createdAt = Instant.now();
       log.debug("topics ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-      ClaimedVersion claim = claimVersion(producer, options, sourceName, createdAt);
+      DatasetManifest claim = claimVersion(producer, options, sourceName, createdAt);
       int version = claim.version();
       MDC.put("dataset", options.dataset() + ":" + version);
       try {
@@ -218,7 +218,7 @@ public final class DatasetPublisher {
             Encoders encoders = new Encoders(encoderThreads())) {
           Schema schema = source.schema();
           checkLabel(schema, options.labelColumn(), sourceName);
-          claim = claim.withSchema(schema);
+          claim = claim.withSchema(schema.toJson());
           // Batches are hashed and encoded (compressed) on worker threads while the source reads
           // the next one; sends stay in sequence order. Dictionaries belong to the source's
           // current batch, so dictionary-encoded data is encoded inline.
@@ -271,23 +271,8 @@ public final class DatasetPublisher {
                 (p, r) -> partitions.add(new DatasetManifest.PartitionRange(p, r[0], r[1] + 1)));
           }
           DatasetManifest sealed =
-              new DatasetManifest(
-                  options.dataset(),
-                  version,
-                  DatasetManifest.Status.SEALED,
-                  schema.toJson(),
-                  options.labelColumn(),
-                  hasher.rows(),
-                  sequence,
-                  badRows.get(),
-                  partitions,
-                  hasher.hex(),
-                  options.compression().toString(),
-                  producerId,
-                  sourceName,
-                  createdAt,
-                  Instant.now(),
-                  null);
+              claim.seal(
+                  hasher.rows(), sequence, badRows.get(), partitions, hasher.hex(), Instant.now());
           writeManifest(producer, sealed);
           Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
           log.info(
@@ -485,39 +470,11 @@ public final class DatasetPublisher {
 
   // --- versions and manifests -------------------------------------------------------------------
 
-  private record ClaimedVersion(DatasetManifest open) {
-    int version() {
-      return open.version();
-    }
-
-    ClaimedVersion withSchema(Schema schema) {
-      DatasetManifest m = open;
-      return new ClaimedVersion(
-          new DatasetManifest(
-              m.dataset(),
-              m.version(),
-              m.status(),
-              schema.toJson(),
-              m.labelColumn(),
-              0,
-              0,
-              0,
-              List.of(),
-              null,
-              m.codec(),
-              m.producerId(),
-              m.source(),
-              m.createdAt(),
-              null,
-              null));
-    }
-  }
-
   /**
    * Writes an OPEN manifest for the next free version and checks that this publisher was first to
    * claim it; if another publisher claimed it at the same moment, moves on to the next.
    */
-  private ClaimedVersion claimVersion(
+  private DatasetManifest claimVersion(
       KafkaProducer<String, byte[]> producer,
       Options options,
       String sourceName,
@@ -525,28 +482,19 @@ public final class DatasetPublisher {
     int candidate = DatasetCatalog.load(clients).highestVersion(options.dataset()) + 1;
     for (int attempt = 0; attempt < 10; attempt++) {
       DatasetManifest open =
-          new DatasetManifest(
+          DatasetManifest.open(
               options.dataset(),
               candidate,
-              DatasetManifest.Status.OPEN,
-              null,
               options.labelColumn(),
-              0,
-              0,
-              0,
-              List.of(),
-              null,
               options.compression().toString(),
               producerId,
               sourceName,
-              createdAt,
-              null,
-              null);
+              createdAt);
       writeManifest(producer, open);
       DatasetCatalog catalog = DatasetCatalog.load(clients);
       if (catalog.owner(options.dataset(), candidate).map(producerId::equals).orElse(false)) {
         log.info("publishing {} as {}:{}", sourceName, options.dataset(), candidate);
-        return new ClaimedVersion(open);
+        return open;
       }
       candidate = catalog.highestVersion(options.dataset()) + 1;
     }
@@ -554,30 +502,10 @@ public final class DatasetPublisher {
         "could not claim a version of dataset '" + options.dataset() + "' after 10 attempts");
   }
 
-  private void abort(
-      KafkaProducer<String, byte[]> producer, ClaimedVersion claim, Exception cause) {
-    DatasetManifest m = claim.open();
+  private void abort(KafkaProducer<String, byte[]> producer, DatasetManifest m, Exception cause) {
     String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     try {
-      writeManifest(
-          producer,
-          new DatasetManifest(
-              m.dataset(),
-              m.version(),
-              DatasetManifest.Status.ABORTED,
-              m.schemaJson(),
-              m.labelColumn(),
-              0,
-              0,
-              0,
-              List.of(),
-              null,
-              m.codec(),
-              m.producerId(),
-              m.source(),
-              m.createdAt(),
-              null,
-              reason));
+      writeManifest(producer, m.abort(reason));
       log.warn("aborted {}:{}: {}", m.dataset(), m.version(), reason);
     } catch (RuntimeException e) {
       cause.addSuppressed(e);

@@ -55,6 +55,98 @@ public record DatasetManifest(
   /** Offsets of one partition that belong to the version: [startOffset, endOffset). */
   public record PartitionRange(int partition, long startOffset, long endOffset) {}
 
+  /** The manifest a publisher writes when it claims {@code version}: OPEN, nothing counted yet. */
+  public static DatasetManifest open(
+      String dataset,
+      int version,
+      String labelColumn,
+      String codec,
+      String producerId,
+      String source,
+      Instant createdAt) {
+    return new DatasetManifest(
+        dataset,
+        version,
+        Status.OPEN,
+        null,
+        labelColumn,
+        0,
+        0,
+        0,
+        List.of(),
+        null,
+        codec,
+        producerId,
+        source,
+        createdAt,
+        null,
+        null);
+  }
+
+  /** This manifest with the dataset's schema. */
+  public DatasetManifest withSchema(String json) {
+    return new DatasetManifest(
+        dataset,
+        version,
+        status,
+        json,
+        labelColumn,
+        rowCount,
+        batchCount,
+        badRows,
+        partitions,
+        contentHash,
+        codec,
+        producerId,
+        source,
+        createdAt,
+        sealedAt,
+        error);
+  }
+
+  /** This manifest, sealed with what was published. */
+  public DatasetManifest seal(
+      long rows, long batches, long bad, List<PartitionRange> ranges, String hash, Instant at) {
+    return new DatasetManifest(
+        dataset,
+        version,
+        Status.SEALED,
+        schemaJson,
+        labelColumn,
+        rows,
+        batches,
+        bad,
+        List.copyOf(ranges),
+        hash,
+        codec,
+        producerId,
+        source,
+        createdAt,
+        at,
+        null);
+  }
+
+  /** This manifest, aborted for {@code reason}. */
+  public DatasetManifest abort(String reason) {
+    return new DatasetManifest(
+        dataset,
+        version,
+        Status.ABORTED,
+        schemaJson,
+        labelColumn,
+        0,
+        0,
+        0,
+        List.of(),
+        null,
+        codec,
+        producerId,
+        source,
+        createdAt,
+        null,
+        reason);
+  }
+
   /** The compacted-topic key of this manifest. */
   public String key() {
     return key(dataset, version);
