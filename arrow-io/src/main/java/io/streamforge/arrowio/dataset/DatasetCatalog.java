@@ -2,19 +2,11 @@ package io.streamforge.arrowio.dataset;
 
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.DatasetManifest;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * A snapshot of {@code dataset.manifests}: every version of every dataset, the latest manifest per
@@ -34,64 +26,18 @@ public final class DatasetCatalog {
 
   /** Reads the manifest topic from the beginning to its current end. */
   public static DatasetCatalog load(KafkaClients clients) {
-    try {
-      return load(clients, clients.apiTimeout());
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      throw clients.unreachable(e);
-    }
-  }
-
-  static DatasetCatalog load(KafkaClients clients, Duration timeout) {
     Map<String, TreeMap<Integer, DatasetManifest>> datasets = new TreeMap<>();
     Map<String, String> owners = new TreeMap<>();
-    Deserializer<DatasetManifest> values = Topics.DATASET_MANIFESTS.valueSerde().deserializer();
-    Map<String, Object> config = clients.consumer("streamforge-catalog");
-    // A snapshot read ends at the current end offsets: never let the broker hold a fetch.
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-    long t0 = System.nanoTime();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
-      String topic = Topics.DATASET_MANIFESTS.name();
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-      if (infos == null || infos.isEmpty()) {
-        return new DatasetCatalog(datasets, owners);
-      }
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (PartitionInfo p : infos) {
-        partitions.add(new TopicPartition(topic, p.partition()));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!reached(consumer, end)) {
-        if (System.nanoTime() > deadline) {
-          throw clients.unreachable(
-              new java.util.concurrent.TimeoutException("timed out reading " + topic));
-        }
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          if (r.value() == null) {
-            continue;
-          }
-          DatasetManifest m = values.deserialize(topic, r.value());
+    TopicSnapshot.read(
+        clients,
+        Topics.DATASET_MANIFESTS,
+        (key, m) -> {
           String owner = owners.putIfAbsent(m.key(), m.producerId());
           if (owner == null || owner.equals(m.producerId())) {
             datasets.computeIfAbsent(m.dataset(), k -> new TreeMap<>()).put(m.version(), m);
           }
-        }
-      }
-    }
-    log.debug(
-        "read {} in {} ms", Topics.DATASET_MANIFESTS.name(), (System.nanoTime() - t0) / 1_000_000);
+        });
     return new DatasetCatalog(datasets, owners);
-  }
-
-  private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Dataset names, sorted. */

@@ -5,7 +5,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A model registry event on {@code models} (keyed by model name).
+ * A model registry event on {@code models}, keyed {@code model:version:variant} (see {@link
+ * #key()}): compaction keeps the latest status of every version and variant.
  *
  * @param model model name
  * @param version version number, rising per model name
@@ -34,6 +35,15 @@ public record ModelEvent(
     String jobId,
     String reason,
     Instant time) {
+
+  /** The compacted-topic key: {@code model:version:variant}, so every version keeps its status. */
+  public String key() {
+    return key(model, version, variant);
+  }
+
+  public static String key(String model, int version, String variant) {
+    return model + ":" + version + ":" + variant;
+  }
 
   /** Lifecycle of a model version. */
   public enum ModelStatus {
