@@ -1,6 +1,8 @@
 package io.streamforge.schemas;
 
 import io.streamforge.schemas.Topic.CleanupPolicy;
+import io.streamforge.schemas.arrow.Allocators;
+import io.streamforge.schemas.arrow.Compression;
 import io.streamforge.schemas.arrow.DatasetBatch;
 import io.streamforge.schemas.records.AgentMessage;
 import io.streamforge.schemas.records.ArtifactChunk;
@@ -27,8 +29,10 @@ import org.apache.kafka.common.serialization.Serdes;
  * Every StreamForge topic, declared in one place. Keys are strings; values are Arrow IPC stream
  * bytes (ZSTD-compressed by default) of the record types in {@code io.streamforge.schemas.records}.
  *
- * <p>The serdes held here use the process-wide root allocator; code that wants its own allocator
- * (tests with leak checks) swaps the value serde with {@link Topic#withValueSerde}.
+ * <p>The serdes held here are shared by the whole process: they decode into the process-wide root
+ * allocator, so closing them (Kafka clients close the serdes they are given) changes nothing. Code
+ * that wants its own allocator (tests with leak checks) swaps the value serde with {@link
+ * Topic#withValueSerde}.
  */
 public final class Topics {
   private Topics() {}
@@ -60,7 +64,11 @@ public final class Topics {
       delete("training.control", 6, Duration.ofDays(7), record(ControlCommand.class));
 
   public static final Topic<String, List<MetricPoint>> METRICS =
-      delete("metrics", 3, Duration.ofDays(3), new RecordBatchSerde<>(MetricPoint.class));
+      delete(
+          "metrics",
+          3,
+          Duration.ofDays(3),
+          new RecordBatchSerde<>(MetricPoint.class, Compression.ZSTD, Allocators.root()));
 
   public static final Topic<String, ArtifactChunk> MODEL_ARTIFACTS =
       new Topic<>(
@@ -101,7 +109,7 @@ public final class Topics {
     return new Topic<>(
         DATASET_PREFIX + validDatasetName(name),
         Serdes.String(),
-        new DatasetBatchSerde(),
+        new DatasetBatchSerde(Compression.ZSTD, Allocators.root()),
         partitions,
         CleanupPolicy.DELETE,
         null,
@@ -128,7 +136,7 @@ public final class Topics {
   }
 
   private static <V extends Record> Serde<V> record(Class<V> type) {
-    return new RecordSerde<>(type);
+    return new RecordSerde<>(type, Compression.ZSTD, Allocators.root());
   }
 
   private static <V> Topic<String, V> compact(String name, int partitions, Serde<V> serde) {

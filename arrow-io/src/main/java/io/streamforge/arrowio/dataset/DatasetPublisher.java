@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -136,25 +137,22 @@ public final class DatasetPublisher {
    */
   public record Result(DatasetManifest manifest, long bytesSent, Duration elapsed) {}
 
+  /** Kafka's default and our topics' limit is 16 MiB per record; keep a margin for framing. */
+  static final int MAX_RECORD_BYTES = (16 << 20) - (64 << 10);
+
   private final KafkaClients clients;
-  private final String producerId;
+  private final String instanceId;
+  private final AtomicLong publishes = new AtomicLong();
 
   public DatasetPublisher(KafkaClients clients) {
     this.clients = Objects.requireNonNull(clients, "clients");
-    this.producerId = defaultProducerId();
-  }
-
-  private static String defaultProducerId() {
     String runtime = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
-    return runtime + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  public String producerId() {
-    return producerId;
+    this.instanceId = runtime + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   /**
-   * Publishes what {@code open} reads as a new version.
+   * Publishes what {@code open} reads as a new version. The source is opened and its schema checked
+   * before a version is claimed, so bad options or a bad header never cost a version.
    *
    * @param open opens the source with the bad-row handler this publish needs
    * @param sourceName what is published, recorded in the manifest
@@ -169,6 +167,9 @@ public final class DatasetPublisher {
       Progress progress)
       throws IOException {
     long t0 = System.nanoTime();
+    // Every publish is its own producer of the version it claims, also when one publisher
+    // instance publishes from several threads at once.
+    String publishId = instanceId + "-" + publishes.incrementAndGet();
     Topic<String, DatasetBatch> topic = Topics.dataset(options.dataset(), options.partitions());
     Topic<String, DeadLetter> dlq = Topics.deadLetters(topic.name());
     try (Admin admin = Admin.create(clients.admin())) {
@@ -180,119 +181,179 @@ public final class DatasetPublisher {
     } catch (KafkaUnavailableException e) {
       throw clients.unreachable(e.getCause());
     }
+    log.debug("topics ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
 
     AtomicReference<Exception> sendError = new AtomicReference<>();
     AtomicLong badRows = new AtomicLong();
-    Map<Integer, long[]> ranges = new TreeMap<>();
-    long bytesSent = 0;
-    long sequence = 0;
-
+    AtomicInteger claimed = new AtomicInteger();
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(clients.producer("streamforge-publish-" + options.dataset()));
         DatasetBatchSerde serde = new DatasetBatchSerde(options.compression(), null)) {
-      Instant createdAt = Instant.now();
-      log.debug("topics ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
-      DatasetManifest claim = claimVersion(producer, options, sourceName, createdAt);
-      int version = claim.version();
-      MDC.put("dataset", options.dataset() + ":" + version);
+      var deadLetters = dlq.valueSerde().serializer();
+      BadRowHandler handler =
+          options.onError() == OnError.FAIL
+              ? BadRowHandler.FAIL
+              : row -> {
+                badRows.incrementAndGet();
+                producer.send(
+                    new ProducerRecord<>(
+                        dlq.name(),
+                        DatasetManifest.key(options.dataset(), claimed.get()),
+                        deadLetters.serialize(dlq.name(), deadLetter(row))),
+                    (md, e) -> {
+                      if (e != null) {
+                        sendError.compareAndSet(null, e);
+                      }
+                    });
+              };
+
+      BatchSource source = open.apply(handler);
+      Encoders encoders = new Encoders(encoderThreads());
+      DatasetManifest claim = null;
+      DatasetManifest sealed = null;
+      Exception failure = null;
       try {
-        var deadLetters = dlq.valueSerde().serializer();
-        BadRowHandler handler =
-            options.onError() == OnError.FAIL
-                ? BadRowHandler.FAIL
-                : row -> {
-                  badRows.incrementAndGet();
-                  producer.send(
-                      new ProducerRecord<>(
-                          dlq.name(),
-                          DatasetManifest.key(options.dataset(), version),
-                          deadLetters.serialize(dlq.name(), deadLetter(row))),
-                      (md, e) -> {
-                        if (e != null) {
-                          sendError.compareAndSet(null, e);
-                        }
-                      });
-                };
-
-        try (BatchSource source = open.apply(handler);
-            Encoders encoders = new Encoders(encoderThreads())) {
-          Schema schema = source.schema();
-          checkLabel(schema, options.labelColumn(), sourceName);
-          claim = claim.withSchema(schema.toJson());
-          // Batches are hashed and encoded (compressed) on worker threads while the source reads
-          // the next one; sends stay in sequence order. Dictionaries belong to the source's
-          // current batch, so dictionary-encoded data is encoded inline.
-          boolean inline = schema.getFields().stream().anyMatch(f -> f.getDictionary() != null);
-          RowHasher hasher = new RowHasher(schema);
-          VectorSchemaRoot root;
-          while ((root = source.next()) != null) {
-            for (VectorSchemaRoot piece : splitBySize(root, options.maxBatchBytes())) {
-              BatchMetadata meta =
-                  new BatchMetadata(
-                      options.dataset(), version, sequence++, producerId, piece.getRowCount());
-              var dictionaries = source.dictionaries();
-              Callable<Encoded> task =
-                  () -> {
-                    try (VectorSchemaRoot batch = piece) {
-                      RowHasher part = new RowHasher(schema);
-                      part.add(batch, dictionaries);
-                      return new Encoded(
-                          serde.serialize(
-                              topic.name(), DatasetBatch.view(meta, batch, dictionaries)),
-                          part);
-                    }
-                  };
-              for (Encoded e : inline ? encoders.runInline(task) : encoders.submit(task)) {
-                hasher.merge(e.hasher());
-                bytesSent += e.bytes().length;
-                send(producer, topic.name(), version, e.bytes(), ranges, sendError);
-              }
-            }
-            failOnSendError(sendError);
-            progress.update(
-                source.rowsRead(),
+        Schema schema = source.schema();
+        checkLabel(schema, options.labelColumn(), sourceName);
+        claim =
+            claimVersion(producer, options, sourceName, publishId, Instant.now())
+                .withSchema(schema.toJson());
+        claimed.set(claim.version());
+        MDC.put("dataset", claim.key());
+        Sent sent =
+            sendAll(
+                source,
+                encoders,
+                serde,
+                producer,
+                topic,
+                claim,
+                badRows,
+                sendError,
+                progress,
+                options.maxBatchBytes());
+        sealed =
+            claim.seal(
+                sent.rows(),
+                sent.batches(),
                 badRows.get(),
-                source.bytesRead(),
-                source.totalBytes(),
-                bytesSent);
-          }
-          for (Encoded e : encoders.drain()) {
-            hasher.merge(e.hasher());
-            bytesSent += e.bytes().length;
-            send(producer, topic.name(), version, e.bytes(), ranges, sendError);
-          }
-          producer.flush();
-          failOnSendError(sendError);
-          log.debug("all batches acknowledged after {} ms", (System.nanoTime() - t0) / 1_000_000);
-
-          List<DatasetManifest.PartitionRange> partitions = new ArrayList<>();
-          synchronized (ranges) {
-            ranges.forEach(
-                (p, r) -> partitions.add(new DatasetManifest.PartitionRange(p, r[0], r[1] + 1)));
-          }
-          DatasetManifest sealed =
-              claim.seal(
-                  hasher.rows(), sequence, badRows.get(), partitions, hasher.hex(), Instant.now());
-          writeManifest(producer, sealed);
-          Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-          log.info(
-              "sealed {}:{}: {} rows in {} batches, {} bad rows, {} bytes in {} ms",
-              options.dataset(),
-              version,
-              sealed.rowCount(),
-              sealed.batchCount(),
-              sealed.badRows(),
-              bytesSent,
-              elapsed.toMillis());
-          return new Result(sealed, bytesSent, elapsed);
-        } catch (IOException | RuntimeException e) {
+                sent.partitions(),
+                sent.contentHash(),
+                Instant.now());
+        writeManifest(producer, sealed);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+        log.info(
+            "sealed {}: {} rows in {} batches, {} bad rows, {} bytes in {} ms",
+            sealed.key(),
+            sealed.rowCount(),
+            sealed.batchCount(),
+            sealed.badRows(),
+            sent.bytes(),
+            elapsed.toMillis());
+        return new Result(sealed, sent.bytes(), elapsed);
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+        if (claim != null && sealed == null) {
           abort(producer, claim, e);
-          throw e;
         }
+        throw e;
       } finally {
+        encoders.close();
+        try {
+          source.close();
+        } catch (IOException | RuntimeException e) {
+          if (failure != null) {
+            failure.addSuppressed(e);
+          } else {
+            log.warn(
+                "closing {} failed after the version was sealed: {}", sourceName, e.toString());
+          }
+        }
         MDC.remove("dataset");
       }
     }
+  }
+
+  /** What was sent for one version. */
+  private record Sent(
+      long rows,
+      long batches,
+      long bytes,
+      List<DatasetManifest.PartitionRange> partitions,
+      String contentHash) {}
+
+  /**
+   * Reads the source to its end, hashing and encoding batches on the worker pool and sending them
+   * in sequence order; returns once every batch is acknowledged.
+   */
+  private Sent sendAll(
+      BatchSource source,
+      Encoders encoders,
+      DatasetBatchSerde serde,
+      KafkaProducer<String, byte[]> producer,
+      Topic<String, DatasetBatch> topic,
+      DatasetManifest claim,
+      AtomicLong badRows,
+      AtomicReference<Exception> sendError,
+      Progress progress,
+      long maxBatchBytes)
+      throws IOException {
+    Schema schema = source.schema();
+    int version = claim.version();
+    // Dictionaries belong to the source's current batch, so dictionary-encoded data is encoded
+    // inline rather than on the pool.
+    boolean inline = schema.getFields().stream().anyMatch(f -> f.getDictionary() != null);
+    RowHasher hasher = new RowHasher(schema);
+    Map<Integer, long[]> ranges = new TreeMap<>();
+    long bytesSent = 0;
+    long sequence = 0;
+    VectorSchemaRoot root;
+    while ((root = source.next()) != null) {
+      List<VectorSchemaRoot> pieces = splitBySize(root, maxBatchBytes);
+      int handed = 0;
+      try {
+        for (VectorSchemaRoot piece : pieces) {
+          handed++; // from here on the encoder owns (and closes) the piece
+          BatchMetadata meta =
+              new BatchMetadata(
+                  claim.dataset(), version, sequence++, claim.producerId(), piece.getRowCount());
+          var dictionaries = source.dictionaries();
+          Encoders.Task task =
+              batch -> {
+                RowHasher part = new RowHasher(schema);
+                part.add(batch, dictionaries);
+                byte[] bytes =
+                    serde.serialize(topic.name(), DatasetBatch.view(meta, batch, dictionaries));
+                return new Encoded(meta.sequence(), bytes, part);
+              };
+          for (Encoded e : encoders.submit(piece, task, inline)) {
+            hasher.merge(e.hasher());
+            bytesSent += e.bytes().length;
+            send(producer, topic.name(), version, e, ranges, sendError);
+          }
+        }
+      } finally {
+        for (int k = handed; k < pieces.size(); k++) {
+          pieces.get(k).close();
+        }
+      }
+      failOnSendError(sendError);
+      progress.update(
+          source.rowsRead(), badRows.get(), source.bytesRead(), source.totalBytes(), bytesSent);
+    }
+    for (Encoded e : encoders.drain()) {
+      hasher.merge(e.hasher());
+      bytesSent += e.bytes().length;
+      send(producer, topic.name(), version, e, ranges, sendError);
+    }
+    producer.flush();
+    failOnSendError(sendError);
+    List<DatasetManifest.PartitionRange> partitions = new ArrayList<>();
+    synchronized (ranges) {
+      ranges.forEach(
+          (p, r) -> partitions.add(new DatasetManifest.PartitionRange(p, r[0], r[1] + 1)));
+    }
+    return new Sent(hasher.rows(), sequence, bytesSent, partitions, hasher.hex());
   }
 
   /**
@@ -322,13 +383,19 @@ public final class DatasetPublisher {
   }
 
   /** One encoded batch and the content hash of its rows. */
-  private record Encoded(byte[] bytes, RowHasher hasher) {}
+  private record Encoded(long sequence, byte[] bytes, RowHasher hasher) {}
 
   /**
    * A small pool that encodes batches in parallel and hands results back in submission order, with
-   * at most one batch in flight per thread beyond those running (bounded memory).
+   * at most one batch in flight per thread beyond those running (bounded memory). Every batch given
+   * to it is closed by it, whatever happens.
    */
   private static final class Encoders implements AutoCloseable {
+    /** Encodes one batch; the pool closes the batch afterwards. */
+    interface Task {
+      Encoded encode(VectorSchemaRoot batch) throws Exception;
+    }
+
     private final ExecutorService pool;
     private final int threads;
     private final ArrayDeque<Future<Encoded>> inFlight = new ArrayDeque<>();
@@ -346,25 +413,43 @@ public final class DatasetPublisher {
               });
     }
 
-    /** Submits a task; returns the results that are due, oldest first. */
-    List<Encoded> submit(Callable<Encoded> task) {
-      inFlight.add(pool.submit(task));
+    /**
+     * Encodes {@code batch} (on the pool, or on this thread after everything before it when {@code
+     * inline}); returns the results that are due, oldest first.
+     */
+    List<Encoded> submit(VectorSchemaRoot batch, Task task, boolean inline) {
+      Callable<Encoded> job =
+          () -> {
+            try (batch) {
+              return task.encode(batch);
+            }
+          };
+      if (inline) {
+        List<Encoded> due;
+        try {
+          due = drain();
+        } catch (RuntimeException e) {
+          batch.close();
+          throw e;
+        }
+        try {
+          due.add(job.call());
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IllegalStateException("encoding failed: " + e.getMessage(), e);
+        }
+        return due;
+      }
+      try {
+        inFlight.add(pool.submit(job));
+      } catch (RuntimeException e) {
+        batch.close();
+        throw e;
+      }
       List<Encoded> due = new ArrayList<>();
       while (inFlight.size() > threads) {
         due.add(await(inFlight.poll()));
-      }
-      return due;
-    }
-
-    /** Runs a task on the caller's thread after everything submitted before it. */
-    List<Encoded> runInline(Callable<Encoded> task) {
-      List<Encoded> due = drain();
-      try {
-        due.add(task.call());
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
       }
       return due;
     }
@@ -386,22 +471,33 @@ public final class DatasetPublisher {
         throw new IllegalStateException("interrupted while encoding", e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        throw cause instanceof RuntimeException r
+            ? r
+            : new IllegalStateException("encoding failed: " + cause.getMessage(), cause);
       }
     }
 
-    /** Lets running tasks finish (each closes its batch), then stops the threads. */
+    /** Lets queued and running tasks finish (each closes its batch), then stops the threads. */
     @Override
     public void close() {
+      boolean interrupted = false;
       for (Future<Encoded> f : inFlight) {
-        try {
-          f.get();
-        } catch (Exception ignored) {
-          // the first failure is already being reported
+        while (true) {
+          try {
+            f.get();
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true; // keep waiting: the task must close its batch
+          } catch (ExecutionException e) {
+            break; // the first failure is already being reported
+          }
         }
       }
       inFlight.clear();
       pool.shutdown();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -409,15 +505,24 @@ public final class DatasetPublisher {
       KafkaProducer<String, byte[]> producer,
       String topic,
       int version,
-      byte[] bytes,
+      Encoded batch,
       Map<Integer, long[]> ranges,
       AtomicReference<Exception> sendError) {
+    if (batch.bytes().length > MAX_RECORD_BYTES) {
+      throw new IllegalStateException(
+          "batch "
+              + batch.sequence()
+              + " encodes to "
+              + batch.bytes().length
+              + " bytes, over the 16 MiB record limit even after splitting (dictionaries are"
+              + " sent with every batch): dictionary-encode fewer columns or lower --batch-rows");
+    }
     RecordHeaders headers = new RecordHeaders();
     headers.add(
         DatasetReader.VERSION_HEADER, Integer.toString(version).getBytes(StandardCharsets.UTF_8));
-    String key = version + "-" + UUID.randomUUID();
+    String key = version + "-" + batch.sequence();
     producer.send(
-        new ProducerRecord<>(topic, null, key, bytes, headers),
+        new ProducerRecord<>(topic, null, key, batch.bytes(), headers),
         (RecordMetadata md, Exception e) -> {
           if (e != null) {
             sendError.compareAndSet(null, e);
@@ -471,35 +576,44 @@ public final class DatasetPublisher {
   // --- versions and manifests -------------------------------------------------------------------
 
   /**
-   * Writes an OPEN manifest for the next free version and checks that this publisher was first to
-   * claim it; if another publisher claimed it at the same moment, moves on to the next.
+   * Writes an OPEN manifest for the next free version and checks that this publish was first to
+   * claim it. A publish that lost the race moves on to the next version; since its stray OPEN
+   * record may now be the newest for that key, it writes the winner's manifest again if that one is
+   * already final, so that compaction keeps the winner's.
    */
   private DatasetManifest claimVersion(
       KafkaProducer<String, byte[]> producer,
       Options options,
       String sourceName,
+      String publishId,
       Instant createdAt) {
-    int candidate = DatasetCatalog.load(clients).highestVersion(options.dataset()) + 1;
+    String dataset = options.dataset();
+    int candidate = DatasetCatalog.load(clients).highestVersion(dataset) + 1;
     for (int attempt = 0; attempt < 10; attempt++) {
       DatasetManifest open =
           DatasetManifest.open(
-              options.dataset(),
+              dataset,
               candidate,
               options.labelColumn(),
               options.compression().toString(),
-              producerId,
+              publishId,
               sourceName,
               createdAt);
       writeManifest(producer, open);
       DatasetCatalog catalog = DatasetCatalog.load(clients);
-      if (catalog.owner(options.dataset(), candidate).map(producerId::equals).orElse(false)) {
-        log.info("publishing {} as {}:{}", sourceName, options.dataset(), candidate);
+      if (catalog.owner(dataset, candidate).map(publishId::equals).orElse(false)) {
+        log.info("publishing {} as {}", sourceName, open.key());
         return open;
       }
-      candidate = catalog.highestVersion(options.dataset()) + 1;
+      log.info("{} was claimed by another publisher; trying the next version", open.key());
+      catalog
+          .manifest(dataset, candidate)
+          .filter(m -> m.status() != DatasetManifest.Status.OPEN)
+          .ifPresent(m -> writeManifest(producer, m));
+      candidate = Math.max(candidate, catalog.highestVersion(dataset)) + 1;
     }
     throw new IllegalStateException(
-        "could not claim a version of dataset '" + options.dataset() + "' after 10 attempts");
+        "could not claim a version of dataset '" + dataset + "' after 10 attempts");
   }
 
   private void abort(KafkaProducer<String, byte[]> producer, DatasetManifest m, Exception cause) {

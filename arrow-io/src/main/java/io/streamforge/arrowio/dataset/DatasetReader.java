@@ -24,6 +24,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
@@ -48,8 +49,10 @@ public final class DatasetReader implements AutoCloseable {
   private final Map<TopicPartition, long[]> ranges = new HashMap<>();
   private final Duration pollTimeout = Duration.ofMillis(200);
   private final Duration stallTimeout;
+  private final boolean allPartitions;
   private int epochs;
   private boolean epochOpen;
+  private EpochIterator current;
 
   private DatasetReader(
       KafkaClients clients,
@@ -67,6 +70,7 @@ public final class DatasetReader implements AutoCloseable {
     }
     this.topic = Topics.DATASET_PREFIX + manifest.dataset();
     this.stallTimeout = stallTimeout;
+    this.allPartitions = partitions == null;
     for (DatasetManifest.PartitionRange r : manifest.partitions()) {
       if (partitions == null || partitions.contains(r.partition())) {
         ranges.put(
@@ -75,6 +79,8 @@ public final class DatasetReader implements AutoCloseable {
     }
     Map<String, Object> config = clients.consumer("streamforge-reader-" + manifest.key());
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    // Records below a range start that were deleted must fail the read, not silently skip ahead.
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     // Ranges end at or before the log end: a fetch there must not wait for data that won't come.
     config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     this.consumer = new KafkaConsumer<>(config);
@@ -139,13 +145,17 @@ public final class DatasetReader implements AutoCloseable {
    * exactly once. The caller closes each batch it gets. Starting another epoch ends this one.
    */
   public Iterator<DatasetBatch> epoch() {
+    if (current != null) {
+      current.discard();
+    }
     epochs++;
     epochOpen = true;
     for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
       consumer.seek(e.getKey(), e.getValue()[0]);
     }
     consumer.resume(ranges.keySet());
-    return new EpochIterator(epochs);
+    current = new EpochIterator(epochs);
+    return current;
   }
 
   /** Reads one epoch, handing each batch to {@code action} and closing it afterwards. */
@@ -167,6 +177,8 @@ public final class DatasetReader implements AutoCloseable {
     private final Set<TopicPartition> done = new HashSet<>();
     private final BitSet seen = new BitSet();
     private final String versionText = Integer.toString(manifest.version());
+    private DatasetBatch peeked;
+    private boolean finished;
 
     EpochIterator(int epoch) {
       this.epoch = epoch;
@@ -175,18 +187,64 @@ public final class DatasetReader implements AutoCloseable {
     @Override
     public boolean hasNext() {
       checkCurrent();
+      while (peeked == null && !finished) {
+        ConsumerRecord<String, byte[]> r = nextRecord();
+        if (r == null) {
+          finish();
+        } else {
+          peeked = accept(serde.deserialize(topic, r.value()));
+        }
+      }
+      return peeked != null;
+    }
+
+    @Override
+    public DatasetBatch next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException("epoch " + epoch + " of " + manifest.key() + " is done");
+      }
+      DatasetBatch b = peeked;
+      peeked = null;
+      return b;
+    }
+
+    /** The batch if it belongs to this version and was not seen this epoch; else closes it. */
+    private DatasetBatch accept(DatasetBatch batch) {
+      long seq = batch.metadata().sequence();
+      boolean ours =
+          batch.metadata().version() == manifest.version()
+              && batch.metadata().producerId().equals(manifest.producerId());
+      if (!ours || seq >= manifest.batchCount() || seen.get((int) seq)) {
+        batch.close(); // another publish's batch, or a duplicate within this epoch
+        return null;
+      }
+      seen.set((int) seq);
+      return batch;
+    }
+
+    /** The next raw record of this version in the ranges, or null when every range is read. */
+    private ConsumerRecord<String, byte[]> nextRecord() {
       long lastProgress = System.nanoTime();
       while (buffered.isEmpty() && done.size() < ranges.size()) {
         int before = done.size();
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          long[] range = ranges.get(tp);
-          if (done.contains(tp) || r.offset() >= range[1]) {
-            continue;
+        int polled = 0;
+        try {
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
+            polled++;
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (!done.contains(tp) && r.offset() < ranges.get(tp)[1] && isThisVersion(r)) {
+              buffered.add(r);
+            }
           }
-          if (isThisVersion(r)) {
-            buffered.add(r);
-          }
+        } catch (OffsetOutOfRangeException e) {
+          throw new DatasetUnavailableException(
+              "dataset '"
+                  + manifest.dataset()
+                  + "' version "
+                  + manifest.version()
+                  + " is no longer complete on Kafka: offsets "
+                  + e.offsetOutOfRangePartitions()
+                  + " were deleted (retention or deleteRecords); publish it again");
         }
         for (TopicPartition tp : ranges.keySet()) {
           if (!done.contains(tp) && consumer.position(tp) >= ranges.get(tp)[1]) {
@@ -194,7 +252,7 @@ public final class DatasetReader implements AutoCloseable {
             consumer.pause(List.of(tp));
           }
         }
-        if (!buffered.isEmpty() || done.size() > before) {
+        if (polled > 0 || done.size() > before) {
           lastProgress = System.nanoTime();
         } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
           throw new IllegalStateException(
@@ -202,13 +260,29 @@ public final class DatasetReader implements AutoCloseable {
                   + manifest.key()
                   + " for "
                   + stallTimeout.toSeconds()
-                  + " s: were its records deleted by retention, or is the cluster down?");
+                  + " s: is the cluster down?");
         }
       }
-      if (buffered.isEmpty()) {
-        epochOpen = false;
+      return buffered.poll();
+    }
+
+    private void finish() {
+      finished = true;
+      epochOpen = false;
+      if (allPartitions && seen.cardinality() != manifest.batchCount()) {
+        throw new DatasetUnavailableException(
+            "dataset '"
+                + manifest.dataset()
+                + "' version "
+                + manifest.version()
+                + " is incomplete on Kafka: epoch "
+                + epoch
+                + " found "
+                + seen.cardinality()
+                + " of "
+                + manifest.batchCount()
+                + " batches");
       }
-      return !buffered.isEmpty();
     }
 
     private boolean isThisVersion(ConsumerRecord<String, byte[]> r) {
@@ -216,23 +290,13 @@ public final class DatasetReader implements AutoCloseable {
       return h == null || versionText.equals(new String(h.value(), StandardCharsets.UTF_8));
     }
 
-    @Override
-    public DatasetBatch next() {
-      while (hasNext()) {
-        ConsumerRecord<String, byte[]> r = buffered.poll();
-        DatasetBatch batch = serde.deserialize(topic, r.value());
-        long seq = batch.metadata().sequence();
-        boolean ours =
-            batch.metadata().version() == manifest.version()
-                && batch.metadata().producerId().equals(manifest.producerId());
-        if (!ours || seq > Integer.MAX_VALUE || seen.get((int) seq)) {
-          batch.close(); // another version's batch, or a duplicate within this epoch
-          continue;
-        }
-        seen.set((int) seq);
-        return batch;
+    /** Releases a batch decoded ahead but not handed out. */
+    void discard() {
+      if (peeked != null) {
+        peeked.close();
+        peeked = null;
       }
-      throw new NoSuchElementException("epoch " + epoch + " of " + manifest.key() + " is done");
+      finished = true;
     }
 
     private void checkCurrent() {
@@ -259,6 +323,9 @@ public final class DatasetReader implements AutoCloseable {
 
   @Override
   public void close() {
+    if (current != null) {
+      current.discard();
+    }
     consumer.close(Duration.ofSeconds(5));
     serde.close();
   }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,9 +59,25 @@ public final class TopicSnapshot {
           throw clients.unreachable(new TimeoutException("timed out reading " + topic.name()));
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          if (r.value() != null) {
-            action.accept(r.key(), values.deserialize(topic.name(), r.value()));
+          if (r.value() == null) {
+            continue;
           }
+          V value;
+          try {
+            value = values.deserialize(topic.name(), r.value());
+          } catch (SerializationException e) {
+            // One unreadable record (a newer major version, a foreign writer) must not hide all
+            // the others.
+            log.warn(
+                "skipping {}-{}@{} (key {}): {}",
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                r.key(),
+                e.getMessage());
+            continue;
+          }
+          action.accept(r.key(), value);
         }
       }
     } catch (org.apache.kafka.common.errors.TimeoutException e) {

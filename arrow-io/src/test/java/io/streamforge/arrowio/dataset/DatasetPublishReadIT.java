@@ -263,4 +263,160 @@ class DatasetPublishReadIT {
       assertThat(hasher.hex()).isEqualTo(m.contentHash());
     }
   }
+
+  @Test
+  void concurrentPublishesThroughOnePublisherGetTheirOwnVersions(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("concurrent");
+    DatasetPublisher publisher = new DatasetPublisher(clients);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<DatasetManifest>> futures = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        long rows = 20_000 + i * 5_000;
+        long seed = 100 + i;
+        futures.add(
+            pool.submit(
+                () ->
+                    publisher
+                        .publish(
+                            h -> new SyntheticBatchSource(allocator, rows, 4, 3, 2_000, seed),
+                            "synthetic",
+                            DatasetPublisher.Options.defaults(name),
+                            DatasetPublisher.Progress.NONE)
+                        .manifest()));
+      }
+      List<DatasetManifest> manifests = new java.util.ArrayList<>();
+      for (var f : futures) {
+        manifests.add(f.get());
+      }
+      assertThat(manifests).extracting(DatasetManifest::version).containsExactlyInAnyOrder(1, 2);
+      for (DatasetManifest m : manifests) {
+        try (DatasetReader reader =
+            DatasetReader.open(clients, name, m.version(), null, allocator)) {
+          RowHasher hasher = new RowHasher(reader.schema());
+          assertThat(reader.forEachBatch(b -> hasher.add(b.root(), b.dictionaries())))
+              .isEqualTo(m.rowCount());
+          assertThat(hasher.hex()).isEqualTo(m.contentHash());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSourceThatFailsToCloseAfterSealingLeavesTheVersionSealed(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("close-fails");
+    DatasetManifest m =
+        new DatasetPublisher(clients)
+            .publish(
+                h -> new FailingClose(new SyntheticBatchSource(allocator, 1_000, 2, 2, 500, 1)),
+                "synthetic",
+                DatasetPublisher.Options.defaults(name),
+                DatasetPublisher.Progress.NONE)
+            .manifest();
+    assertThat(m.sealed()).isTrue();
+    assertThat(DatasetCatalog.load(clients).readable(name, 1).sealed()).isTrue();
+  }
+
+  @Test
+  void deletedRecordsFailTheReadInsteadOfShorteningIt(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("deleted");
+    DatasetManifest m =
+        new DatasetPublisher(clients)
+            .publish(
+                h -> new SyntheticBatchSource(allocator, 10_000, 2, 2, 1_000, 3),
+                "synthetic",
+                DatasetPublisher.Options.defaults(name).withPartitions(1),
+                DatasetPublisher.Progress.NONE)
+            .manifest();
+    try (var admin = cluster.admin()) {
+      admin
+          .deleteRecords(
+              java.util.Map.of(
+                  new org.apache.kafka.common.TopicPartition("datasets." + name, 0),
+                  org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(4)))
+          .all()
+          .get();
+    }
+    try (DatasetReader reader = DatasetReader.open(clients, m, null, allocator)) {
+      assertThatThrownBy(() -> reader.forEachBatch(b -> {}))
+          .isInstanceOf(DatasetUnavailableException.class)
+          .hasMessageContaining("were deleted");
+    }
+  }
+
+  @Test
+  void anUnreadableManifestRecordDoesNotHideTheOthers(SharedKafka.Cluster cluster)
+      throws Exception {
+    String name = cluster.uniqueName("garbage");
+    publish(name, 100, 2, Compression.ZSTD, 1);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer("t"))) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.DATASET_MANIFESTS.name(), name + ":9", new byte[] {1, 2, 3, 4}))
+          .get();
+    }
+    assertThat(DatasetCatalog.load(clients).readable(name, null).version()).isEqualTo(1);
+  }
+
+  @Test
+  void theSharedTopicSerdesSurviveAClientClosingThem() throws Exception {
+    var config = clients.consumer("closer");
+    new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            config,
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            Topics.DATASET_MANIFESTS.valueSerde().deserializer())
+        .close();
+    DatasetManifest m =
+        DatasetManifest.open(
+            "x", 1, null, "zstd", "p", "s", Instant.parse("2026-11-24T10:00:00.123456Z"));
+    var serde = Topics.DATASET_MANIFESTS.valueSerde();
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", m)))
+        .isEqualTo(m);
+  }
+
+  /** A source whose close() fails after it was read to the end. */
+  private record FailingClose(SyntheticBatchSource delegate)
+      implements io.streamforge.arrowio.read.BatchSource {
+    @Override
+    public org.apache.arrow.vector.types.pojo.Schema schema() {
+      return delegate.schema();
+    }
+
+    @Override
+    public org.apache.arrow.vector.dictionary.DictionaryProvider dictionaries() {
+      return delegate.dictionaries();
+    }
+
+    @Override
+    public org.apache.arrow.vector.VectorSchemaRoot next() {
+      return delegate.next();
+    }
+
+    @Override
+    public long rowsRead() {
+      return delegate.rowsRead();
+    }
+
+    @Override
+    public long bytesRead() {
+      return delegate.bytesRead();
+    }
+
+    @Override
+    public long totalBytes() {
+      return delegate.totalBytes();
+    }
+
+    @Override
+    public void close() {
+      throw new IllegalStateException("close failed");
+    }
+  }
 }

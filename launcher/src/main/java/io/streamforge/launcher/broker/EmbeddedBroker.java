@@ -77,7 +77,25 @@ public final class EmbeddedBroker implements AutoCloseable {
     KafkaConfig config = KafkaConfig.fromProps(p, false);
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     long t0 = System.nanoTime();
-    server.startup();
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      // A half-started server keeps controller and raft threads and the log-dir lock: stop them.
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new IOException(
+          "cannot start the Kafka broker on port "
+              + clientPort
+              + " (controller "
+              + ctrlPort
+              + "): "
+              + e.getMessage(),
+          e);
+    }
     EmbeddedBroker broker = new EmbeddedBroker(logDir, clientPort, ctrlPort, server);
     log.info(
         "Kafka broker (KRaft) listening on localhost:{} (controller :{}), data in {}, started in"

@@ -219,6 +219,10 @@ public final class BenchDatasetCommand implements Callable<Integer> {
     String name = "bench-json-rows";
     try (Admin admin = Admin.create(clients.admin())) {
       admin.createTopics(List.of(new NewTopic(name, 3, (short) 1))).all().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+        throw e;
+      }
     }
     ObjectMapper json = new ObjectMapper();
     double[] seconds = new double[repeat];

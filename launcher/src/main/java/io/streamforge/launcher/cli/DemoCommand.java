@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Starts an embedded Kafka broker, creates the platform topics, publishes the bundled digits"
-          + " dataset (unless that exact content is already there) and shows its manifest and"
+          + " dataset (unless a sealed version of it is already there) and shows its manifest and"
           + " first rows; then keeps the broker up for other commands until Ctrl-C.",
       "The data directory survives restarts: the next start comes back with its datasets."
     })

@@ -36,7 +36,12 @@ public final class TopicsCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(clients.admin())) {
       switch (action) {
         case "create" -> {
-          List<String> created = TopicAdmin.ensure(admin, Topics.ALL);
+          List<String> created;
+          try {
+            created = TopicAdmin.ensure(admin, Topics.ALL);
+          } catch (io.streamforge.schemas.KafkaUnavailableException e) {
+            throw clients.unreachable(e.getCause());
+          }
           for (Topic<String, ?> t : Topics.ALL) {
             System.out.printf(
                 "%-20s %-8s %2d partitions  %s%n",
@@ -51,7 +56,11 @@ public final class TopicsCommand implements Callable<Integer> {
           try {
             names = new TreeSet<>(admin.listTopics().names().get());
           } catch (java.util.concurrent.ExecutionException e) {
-            throw clients.unreachable(e.getCause());
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+              throw clients.unreachable(e.getCause());
+            }
+            throw new IllegalStateException(
+                "cannot list topics: " + e.getCause().getMessage(), e.getCause());
           }
           for (String n : names) {
             System.out.println(n);

@@ -18,7 +18,8 @@ import java.util.List;
  * @param batchCount batches published
  * @param badRows rows sent to the dead-letter topic instead
  * @param partitions per partition: first offset and end offset (exclusive) of this version
- * @param contentHash sha256 over the rows in batch order (see {@code RowHasher})
+ * @param contentHash content hash of the rows, independent of batching and order (see {@code
+ *     RowHasher})
  * @param codec Arrow buffer compression of the batches
  * @param producerId the publisher's id (also in every batch)
  * @param source what was published (a file name)

@@ -94,11 +94,11 @@ public abstract class ArrowSerde<V> implements Serde<V>, Serializer<V>, Deserial
     }
     // A corrupt length field must fail this record, not the process: decode inside a child
     // allocator whose limit bounds what the bytes can plausibly expand to.
-    BufferAllocator decodeAllocator =
-        allocator.newChildAllocator("decode " + topic, 0, decodeLimit(data.length));
+    BufferAllocator decodeAllocator = null;
     ArrowStreamReader reader = null;
     boolean handedOver = false;
     try {
+      decodeAllocator = allocator.newChildAllocator("decode " + topic, 0, decodeLimit(data.length));
       reader = ArrowIpc.read(data, decodeAllocator);
       V value = decode(reader, decodeAllocator);
       handedOver = ownsReader();
@@ -123,7 +123,9 @@ public abstract class ArrowSerde<V> implements Serde<V>, Serializer<V>, Deserial
         } catch (Exception ignored) {
           // the decode error, if any, is the one worth reporting
         } finally {
-          decodeAllocator.close();
+          if (decodeAllocator != null) {
+            decodeAllocator.close();
+          }
         }
       }
     }
