@@ -61,6 +61,28 @@ public record Topic<K, V>(
     extraConfigs = Map.copyOf(extraConfigs == null ? Map.of() : extraConfigs);
   }
 
+  /**
+   * Topics are equal when they describe the same topic: name, settings and serde types (serde
+   * instances hold allocators and are compared by class).
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Topic<?, ?> t
+        && name.equals(t.name)
+        && keySerde.getClass() == t.keySerde.getClass()
+        && valueSerde.getClass() == t.valueSerde.getClass()
+        && partitions == t.partitions
+        && cleanupPolicy == t.cleanupPolicy
+        && java.util.Objects.equals(retention, t.retention)
+        && extraConfigs.equals(t.extraConfigs);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(
+        name, keySerde.getClass(), valueSerde.getClass(), partitions, cleanupPolicy, retention);
+  }
+
   /** The same topic with another partition count. */
   public Topic<K, V> withPartitions(int n) {
     return new Topic<>(name, keySerde, valueSerde, n, cleanupPolicy, retention, extraConfigs);

@@ -299,6 +299,8 @@ class SerdeContractTest {
     assertThat(Topics.dataset("iris", 3).name()).isEqualTo("datasets.iris");
     assertThat(Topics.dataset("iris", 3).configs()).containsEntry("retention.ms", "-1");
     assertThat(Topics.deadLetters("datasets.iris").name()).isEqualTo("datasets.iris.dlq");
+    assertThat(Topics.dataset("iris", 3)).isEqualTo(Topics.dataset("iris", 3));
+    assertThat(Topics.dataset("iris", 3)).isNotEqualTo(Topics.dataset("iris", 4));
     assertThatThrownBy(() -> Topics.dataset("bad name", 1))
         .hasMessageContaining("invalid dataset name 'bad name'");
   }
