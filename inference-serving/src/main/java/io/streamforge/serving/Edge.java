@@ -119,7 +119,9 @@ public final class Edge implements AutoCloseable {
 
   /**
    * Loads a version from ONNX bytes (signature check against the served version, warm-up) and, when
-   * {@code serve}, switches all of the model's traffic to it; without Kafka only.
+   * {@code serve}, switches all of the model's traffic to it and unloads the other versions (they
+   * close once their requests finish); without {@code serve} it is only loaded, for versioned
+   * routes and canaries. Without Kafka only.
    */
   public ModelSession deploy(String model, int version, byte[] onnx, boolean serve)
       throws ModelLoadException {
@@ -147,6 +149,10 @@ public final class Edge implements AutoCloseable {
     }
     server.metrics().loaded(id, session.loadMillis());
     repository.install(session, plan -> serve || plan == null ? RoutePlan.only(version) : plan);
+    if (serve) {
+      repository.route(
+          model, RoutePlan.only(version), Set.of()); // unloads the versions it replaced
+    }
     server.metrics().routeChanged(model);
     return session;
   }
