@@ -308,6 +308,36 @@ class EdgeConformanceTest {
         .isEqualTo("1");
   }
 
+  @Test
+  void whileNotReadyHealthAndInferenceAnswer503() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean ready =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    io.streamforge.serving.http.EdgeServer server =
+        new io.streamforge.serving.http.EdgeServer(
+            loops.vertx,
+            EdgeConfig.defaults().withHost("127.0.0.1").withHttpPort(0),
+            edge.repository(),
+            ready::get,
+            null);
+    int port = server.start().toCompletionStage().toCompletableFuture().get();
+    try {
+      Http notReady = new Http(port);
+      assertThat(notReady.get("/v2/health/live").status()).isEqualTo(200);
+      Http.Response health = notReady.get("/v2/health/ready");
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.error()).contains("not ready");
+      Http.Response infer = notReady.post("/v2/models/mlp/infer", Http.mlpRequest(null, ROW));
+      assertThat(infer.status()).isEqualTo(503);
+      assertThat(infer.error()).contains("not ready");
+      ready.set(true);
+      assertThat(notReady.get("/v2/health/ready").status()).isEqualTo(200);
+      assertThat(notReady.post("/v2/models/mlp/infer", Http.mlpRequest(null, ROW)).status())
+          .isEqualTo(200);
+    } finally {
+      server.stop().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
   static JsonObject tensor(String name, String datatype, JsonArray data) {
     return new JsonObject()
         .put("name", name)
