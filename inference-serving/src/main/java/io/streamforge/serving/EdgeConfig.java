@@ -19,6 +19,8 @@ import java.util.function.Predicate;
  * @param fetchTimeout how long fetching one artifact may take
  * @param metricsPeriod period of the aggregates sent to {@code metrics}
  * @param edgeId this edge's name in metrics
+ * @param maxBatchSize dynamic batching: most requests run together per model version (1: off)
+ * @param maxBatchDelay dynamic batching: longest a request waits for others to join its batch
  */
 public record EdgeConfig(
     String host,
@@ -32,7 +34,9 @@ public record EdgeConfig(
     Predicate<String> models,
     Duration fetchTimeout,
     Duration metricsPeriod,
-    String edgeId) {
+    String edgeId,
+    int maxBatchSize,
+    Duration maxBatchDelay) {
   public EdgeConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(variant, "variant");
@@ -40,6 +44,10 @@ public record EdgeConfig(
     Objects.requireNonNull(fetchTimeout, "fetchTimeout");
     Objects.requireNonNull(metricsPeriod, "metricsPeriod");
     Objects.requireNonNull(edgeId, "edgeId");
+    Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("max batch size must be at least 1 (1: no batching)");
+    }
     if (workerThreads < 1 || queueCapacity < 0 || intraOpThreads < 1 || maxBodyBytes < 1) {
       throw new IllegalArgumentException(
           "worker threads, intra-op threads and body limit must be positive");
@@ -49,7 +57,10 @@ public record EdgeConfig(
     }
   }
 
-  /** Defaults: port 8080, workers = cores, queue 4 × workers, 1 intra-op thread, 8 MiB bodies. */
+  /**
+   * Defaults: port 8080, workers = cores, queue 4 × workers, 1 intra-op thread, 8 MiB bodies, no
+   * batching.
+   */
   public static EdgeConfig defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
     return new EdgeConfig(
@@ -64,7 +75,9 @@ public record EdgeConfig(
         m -> true,
         Duration.ofSeconds(30),
         Duration.ofSeconds(1),
-        "edge-" + ProcessHandle.current().pid());
+        "edge-" + ProcessHandle.current().pid(),
+        1,
+        Duration.ofMillis(2));
   }
 
   public EdgeConfig withHttpPort(int port) {
@@ -80,7 +93,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withHost(String h) {
@@ -96,7 +111,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withAdminToken(String token) {
@@ -112,7 +129,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withWorkers(int threads, int queue) {
@@ -128,7 +147,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withIntraOpThreads(int threads) {
@@ -144,7 +165,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withMaxBodyBytes(int bytes) {
@@ -160,7 +183,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withVariant(String v) {
@@ -176,7 +201,9 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withModels(Predicate<String> m) {
@@ -192,7 +219,9 @@ public record EdgeConfig(
         m,
         fetchTimeout,
         metricsPeriod,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
   }
 
   public EdgeConfig withMetricsPeriod(Duration p) {
@@ -208,7 +237,28 @@ public record EdgeConfig(
         models,
         fetchTimeout,
         p,
-        edgeId);
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  /** Dynamic batching: up to {@code size} requests (1: off) waiting at most {@code delay}. */
+  public EdgeConfig withBatching(int size, Duration delay) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        size,
+        delay);
   }
 
   /** For the start-up print; the token is never shown. */

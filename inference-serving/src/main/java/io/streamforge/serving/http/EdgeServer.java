@@ -59,6 +59,9 @@ public final class EdgeServer {
   private final Rollouts rollouts;
   private final ThreadPoolExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.concurrent.ConcurrentHashMap<ModelSession, Batcher> batchers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService batchTimer;
   private HttpServer server;
 
   /**
@@ -90,6 +93,13 @@ public final class EdgeServer {
             },
             new ThreadPoolExecutor.AbortPolicy());
     this.metrics = new EdgeMetrics(inFlight::get);
+    this.batchTimer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "edge-batch-timer");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public EdgeMetrics metrics() {
@@ -122,6 +132,7 @@ public final class EdgeServer {
         () ->
             vertx.executeBlocking(
                 () -> {
+                  batchTimer.shutdown();
                   workers.shutdown();
                   workers.awaitTermination(10, TimeUnit.SECONDS);
                   return null;
@@ -311,54 +322,41 @@ public final class EdgeServer {
     Buffer body = ctx.body().buffer();
     Context context = vertx.getOrCreateContext();
     ModelSession primary = lease.primary();
-    ModelId id = primary.id();
+    inFlight.incrementAndGet();
     try {
-      inFlight.incrementAndGet();
       workers.execute(
           () -> {
-            Lease rest = lease;
-            int status = 200;
-            Buffer response;
+            InferenceCodec.Request request;
             try {
-              InferenceCodec.Request request = InferenceCodec.decode(body, primary);
-              List<Tensor> out = primary.run(request.inputs(), request.outputs());
-              metrics.batch(id, 1);
-              response = InferenceCodec.encode(name, primary, request, out).toBuffer();
-              if (lease.shadow() != null) {
-                rest = shadow(lease, request);
-              }
-            } catch (EdgeException e) {
-              status = e.status();
-              response = new JsonObject().put("error", e.getMessage()).toBuffer();
+              request = InferenceCodec.decode(body, primary);
+            } catch (RuntimeException e) {
+              complete(ctx, context, name, lease, null, null, e, t0);
+              return;
+            }
+            Batcher batcher = batcher(primary);
+            int rows = batcher == null ? -1 : Batcher.rows(request, primary);
+            if (rows > 0) {
+              batcher.submit(
+                  new Batcher.Item(
+                      request,
+                      rows,
+                      (out, err) -> complete(ctx, context, name, lease, request, out, err, t0)));
+              return;
+            }
+            List<Tensor> out;
+            try {
+              out = primary.run(request.inputs(), request.outputs());
+              metrics.batch(primary.id(), 1);
             } catch (Exception e) {
-              log.error("{}: inference failed", id, e);
-              status = 500;
-              response =
-                  new JsonObject().put("error", "inference failed: " + e.getMessage()).toBuffer();
-            } finally {
-              inFlight.decrementAndGet();
+              complete(ctx, context, name, lease, request, null, e, t0);
+              return;
             }
-            rest.primary().release();
-            if (rest.shadow() != null) {
-              rest.shadow().release();
-            }
-            int finalStatus = status;
-            Buffer finalResponse = response;
-            context.runOnContext(
-                v -> {
-                  ctx.response()
-                      .setStatusCode(finalStatus)
-                      .putHeader("content-type", JSON)
-                      .putHeader(VERSION_HEADER, Integer.toString(id.version()))
-                      .putHeader(VARIANT_HEADER, id.variant())
-                      .end(finalResponse);
-                  metrics.request(name, id, finalStatus, System.nanoTime() - t0);
-                });
+            complete(ctx, context, name, lease, request, out, null, t0);
           });
     } catch (RejectedExecutionException e) {
       inFlight.decrementAndGet();
       lease.close();
-      metrics.request(name, id, 503, System.nanoTime() - t0);
+      metrics.request(name, primary.id(), 503, System.nanoTime() - t0);
       ctx.response().putHeader("retry-after", "1");
       error(
           ctx,
@@ -369,6 +367,93 @@ public final class EdgeServer {
               + config.queueCapacity()
               + " requests queued");
     }
+  }
+
+  /** The batcher of a model version, or null when batching is off. */
+  private Batcher batcher(ModelSession session) {
+    if (config.maxBatchSize() <= 1) {
+      return null;
+    }
+    if (batchers.size() > 64) {
+      batchers.keySet().removeIf(ModelSession::isClosed);
+    }
+    return batchers.computeIfAbsent(
+        session,
+        s ->
+            new Batcher(
+                s,
+                config.maxBatchSize(),
+                config.maxBatchDelay().toNanos(),
+                workers,
+                batchTimer,
+                metrics));
+  }
+
+  /**
+   * Answers one inference (on any thread): encodes the outputs or the failure, hands the shadow
+   * copy over, releases the sessions and writes the response on the request's event loop.
+   */
+  private void complete(
+      RoutingContext ctx,
+      Context context,
+      String name,
+      Lease lease,
+      InferenceCodec.Request request,
+      List<Tensor> outputs,
+      Throwable failure,
+      long t0) {
+    ModelSession primary = lease.primary();
+    ModelId id = primary.id();
+    Lease rest = lease;
+    int status = 200;
+    Buffer response;
+    try {
+      if (failure != null) {
+        throw failure;
+      }
+      response = InferenceCodec.encode(name, primary, request, select(outputs, request)).toBuffer();
+      if (lease.shadow() != null) {
+        rest = shadow(lease, request);
+      }
+    } catch (EdgeException e) {
+      status = e.status();
+      response = new JsonObject().put("error", e.getMessage()).toBuffer();
+    } catch (Throwable e) {
+      log.error("{}: inference failed", id, e);
+      status = 500;
+      response = new JsonObject().put("error", "inference failed: " + e.getMessage()).toBuffer();
+    } finally {
+      inFlight.decrementAndGet();
+    }
+    rest.close();
+    int finalStatus = status;
+    Buffer finalResponse = response;
+    context.runOnContext(
+        v -> {
+          ctx.response()
+              .setStatusCode(finalStatus)
+              .putHeader("content-type", JSON)
+              .putHeader(VERSION_HEADER, Integer.toString(id.version()))
+              .putHeader(VARIANT_HEADER, id.variant())
+              .end(finalResponse);
+          metrics.request(name, id, finalStatus, System.nanoTime() - t0);
+        });
+  }
+
+  /** The requested outputs, in the requested order (all of them when none was requested). */
+  private static List<Tensor> select(List<Tensor> outputs, InferenceCodec.Request request) {
+    if (request.outputs().isEmpty()) {
+      return outputs;
+    }
+    List<Tensor> out = new java.util.ArrayList<>(request.outputs().size());
+    for (String name : request.outputs()) {
+      for (Tensor t : outputs) {
+        if (t.name().equals(name)) {
+          out.add(t);
+        }
+      }
+    }
+    return out;
   }
 
   /**

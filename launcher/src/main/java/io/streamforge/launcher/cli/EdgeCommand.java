@@ -87,6 +87,21 @@ public final class EdgeCommand implements Callable<Integer> {
   List<String> models;
 
   @Option(
+      names = "--batch-size",
+      defaultValue = "1",
+      description =
+          "Dynamic batching: most requests run together per model version (default"
+              + " ${DEFAULT-VALUE}: off).")
+  int batchSize;
+
+  @Option(
+      names = "--batch-delay-ms",
+      defaultValue = "2",
+      description =
+          "Dynamic batching: longest a request waits for others (default ${DEFAULT-VALUE}).")
+  long batchDelayMillis;
+
+  @Option(
       names = "--exit-when-ready",
       description = "Exit 0 once the initial models are loaded and the server listens.")
   boolean exitWhenReady;
@@ -108,6 +123,7 @@ public final class EdgeCommand implements Callable<Integer> {
             .withIntraOpThreads(intraOpThreads)
             .withMaxBodyBytes(maxBodyBytes)
             .withVariant(variant)
+            .withBatching(batchSize, Duration.ofMillis(batchDelayMillis))
             .withModels(only == null ? m -> true : only::contains);
     String configuration =
         config.describe()
