@@ -29,6 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,6 +40,7 @@ class EdgeKafkaIT {
   static final float[] ROW = {0.5f, -1.0f, 2.0f, 0.25f};
   static KafkaClients clients;
   static KafkaProducer<String, byte[]> producer;
+  static BlockedThreads loops;
 
   @BeforeAll
   static void topics() {
@@ -47,11 +49,18 @@ class EdgeKafkaIT {
       TopicAdmin.ensure(admin, Topics.ALL);
     }
     producer = new KafkaProducer<>(clients.producer("edge-it"));
+    loops = new BlockedThreads();
   }
 
   @AfterAll
   static void close() {
     producer.close();
+    loops.close();
+  }
+
+  @AfterEach
+  void eventLoopsNeverBlocked() {
+    loops.assertNoneBlocked();
   }
 
   static ModelEvent publish(String model, int version, byte[] onnx, String sha256) {
@@ -111,7 +120,7 @@ class EdgeKafkaIT {
             .withAdminToken(token)
             .withMetricsPeriod(Duration.ofMillis(300))
             .withModels(name -> name.startsWith(prefix));
-    Edge edge = Edge.start(config, clients, null);
+    Edge edge = Edge.start(config, clients, loops.vertx);
     assertThat(edge.awaitReady(Duration.ofSeconds(60))).isTrue();
     return edge;
   }
