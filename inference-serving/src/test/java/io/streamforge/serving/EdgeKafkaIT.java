@@ -228,6 +228,37 @@ class EdgeKafkaIT {
   }
 
   @Test
+  void aVersionMarkedFailedIsNotRetriedAndAFailedStableFallsBackToTheLatest(
+      SharedKafka.Cluster cluster) throws Exception {
+    String prefix = cluster.uniqueName("restart");
+    String model = prefix + "-mlp";
+    publish(model, 1, OnnxModels.Mlp.of(1).onnx(), null);
+    publish(model, 2, OnnxModels.Mlp.of(2).onnx(), "f".repeat(64));
+    try (Edge first = edge(prefix, null)) {
+      assertThat(servedVersion(new Http(first.port()), model)).isEqualTo("1");
+    }
+    await(
+        "2 reported FAILED",
+        () ->
+            ModelRegistry.load(clients).event(model, 2, "fp32").orElseThrow().status()
+                == ModelStatus.FAILED);
+    deploy(model, 2, null, 0); // a deployment that names the failed version
+    try (Edge second = edge(prefix, null)) {
+      Http http = new Http(second.port());
+      assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+      assertThat(servedVersion(http, model)).isEqualTo("1");
+      JsonObject v2 =
+          http.post("/v2/repository/index", "").array().stream()
+              .map(o -> (JsonObject) o)
+              .filter(o -> o.getString("name").equals(model) && o.getString("version").equals("2"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(v2.getString("state")).isEqualTo("UNAVAILABLE");
+      assertThat(v2.getString("reason")).contains("registry status FAILED");
+    }
+  }
+
+  @Test
   void swapsThroughTheRegistryUnderLoadFailNoRequest(SharedKafka.Cluster cluster) throws Exception {
     String prefix = cluster.uniqueName("swap");
     String model = prefix + "-mlp";

@@ -95,6 +95,12 @@ public final class KafkaRollouts implements Rollouts {
           throw EdgeException.badRequest(
               "unknown action '" + action + "': set-weight, shadow, split, promote or rollback");
     }
+    if (canary != null && !canary.equals(current == null ? null : current.canaryVersion())) {
+      int v = canary;
+      if (manager.event(model, v).isEmpty()) {
+        throw EdgeException.notFound("model '" + model + "' has no registered version " + v);
+      }
+    }
     if (request.containsKey("sticky_header")) {
       String s = string(request, "sticky_header");
       sticky = s == null || s.isBlank() ? null : s;

@@ -18,7 +18,6 @@ import io.streamforge.serving.model.RoutePlan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,8 @@ public final class ModelManager implements AutoCloseable {
   private final EdgeConfig config;
   private final ModelRepository repository;
   private final Producer<String, byte[]> producer;
-  private final Map<String, ModelEvent> events = new HashMap<>(); // by model:version:variant
+  private final Map<String, ModelEvent> events =
+      new ConcurrentHashMap<>(); // by model:version:variant
   private final Map<String, Deployment> deployments = new ConcurrentHashMap<>();
   private final Set<String> failed = new HashSet<>(); // model:version:variant:sha256
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -102,6 +102,12 @@ public final class ModelManager implements AutoCloseable {
 
   public boolean awaitReady(Duration timeout) throws InterruptedException {
     return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The latest registry event of a version of the served variant, if any. */
+  public Optional<ModelEvent> event(String model, int version) {
+    return Optional.ofNullable(
+        events.get(new ModelId(model, version, config.variant()).toString()));
   }
 
   /** The latest deployment record of a model, if any. */
@@ -195,16 +201,28 @@ public final class ModelManager implements AutoCloseable {
     Deployment d = deployments.get(model);
     ModelRepository.Served served = repository.served(model).orElse(null);
     RoutePlan current = served == null ? null : served.plan();
-    Integer stable;
-    Integer canary = null;
-    if (d != null) {
-      stable = d.stableVersion();
-      canary = d.canaryVersion();
-    } else {
-      stable = latestServable(model).map(ModelEvent::version).orElse(null);
-    }
+    Integer stable = d == null ? null : d.stableVersion();
+    Integer canary = d == null ? null : d.canaryVersion();
     boolean stableOk = stable != null && ensureLoaded(model, stable);
     boolean canaryOk = canary != null && ensureLoaded(model, canary);
+    if (!stableOk && (d == null || current == null)) {
+      // Without a deployment (or when its stable version cannot be served and nothing is), serve
+      // the latest version that loads, newest first, never going below what is served now.
+      for (ModelEvent e : servableNewestFirst(model)) {
+        if (current != null && e.version() <= current.stable()) {
+          break;
+        }
+        if (ensureLoaded(model, e.version())) {
+          if (d != null) {
+            log.warn(
+                "{}: stable version {} cannot be served, serving {}", model, stable, e.version());
+          }
+          stable = e.version();
+          stableOk = true;
+          break;
+        }
+      }
+    }
     served = repository.served(model).orElse(null);
     if (served == null) {
       return; // nothing loaded: not served (yet)
@@ -235,11 +253,12 @@ public final class ModelManager implements AutoCloseable {
     }
   }
 
-  private Optional<ModelEvent> latestServable(String model) {
+  private List<ModelEvent> servableNewestFirst(String model) {
     return events.values().stream()
         .filter(e -> e.model().equals(model))
         .filter(e -> e.status() != ModelStatus.FAILED && e.status() != ModelStatus.ROLLED_BACK)
-        .max((a, b) -> Integer.compare(a.version(), b.version()));
+        .sorted((a, b) -> Integer.compare(b.version(), a.version()))
+        .toList();
   }
 
   /** Whether the version is loaded (loading it now if needed); false when it cannot be. */
@@ -259,6 +278,12 @@ public final class ModelManager implements AutoCloseable {
     }
     String attempt = id + ":" + event.sha256();
     if (failed.contains(attempt)) {
+      return false;
+    }
+    if (event.status() == ModelStatus.FAILED) {
+      log.warn("{}: not loaded: the registry marks it FAILED ({})", id, event.reason());
+      failed.add(attempt);
+      repository.failed(id, "registry status FAILED: " + event.reason());
       return false;
     }
     long t0 = System.nanoTime();
