@@ -31,8 +31,10 @@ final class BlockedThreads {
           "java.util.concurrent.CompletableFuture.get",
           "java.util.concurrent.CompletableFuture.join",
           "java.util.concurrent.FutureTask.get",
-          "sun.nio.ch.",
-          "java.net.",
+          // blocking socket I/O (the event loop's own non-blocking channel writes are not)
+          "sun.nio.ch.NioSocketImpl",
+          "java.net.Socket",
+          "java.net.InetAddress",
           "ai.onnxruntime.",
           "org.apache.kafka.");
 
