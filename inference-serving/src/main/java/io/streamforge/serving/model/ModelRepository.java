@@ -50,14 +50,6 @@ public final class ModelRepository {
         shadow.release();
       }
     }
-
-    /** Releases only the shadow (after its copy ran or was dropped). */
-    public Lease withoutShadow() {
-      if (shadow != null) {
-        shadow.release();
-      }
-      return new Lease(primary, null);
-    }
   }
 
   private final ConcurrentHashMap<String, Served> models = new ConcurrentHashMap<>();
@@ -70,11 +62,6 @@ public final class ModelRepository {
 
   public Optional<Served> served(String model) {
     return Optional.ofNullable(models.get(model));
-  }
-
-  /** Whether the edge holds any version of the model. */
-  public boolean hasModel(String model) {
-    return models.containsKey(model);
   }
 
   /** States of all versions this edge knows of, by model and version. */
@@ -107,8 +94,8 @@ public final class ModelRepository {
 
   /**
    * Adds a loaded version (replacing and retiring an earlier session of the same version) and
-   * applies {@code route} to decide the model's route; versions the route leaves out are retired
-   * unless {@code keep} holds them.
+   * applies {@code route} to decide the model's route. Other loaded versions stay loaded; {@link
+   * #route} unloads them.
    *
    * @param route the new plan from the current one (null when the model had none)
    */
