@@ -6,6 +6,7 @@ import io.streamforge.launcher.cli.BenchCommand;
 import io.streamforge.launcher.cli.BrokerCommand;
 import io.streamforge.launcher.cli.DatasetsCommand;
 import io.streamforge.launcher.cli.DemoCommand;
+import io.streamforge.launcher.cli.EdgeCommand;
 import io.streamforge.launcher.cli.PublishCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
 import io.streamforge.schemas.KafkaUnavailableException;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       PublishCommand.class,
       DatasetsCommand.class,
+      EdgeCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,283 @@
+package io.streamforge.serving;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * How an edge runs.
+ *
+ * @param host address to bind
+ * @param httpPort port to bind (0: any free port)
+ * @param adminToken bearer token of the admin API; null or blank disables it
+ * @param workerThreads threads running inference (never the event loops)
+ * @param queueCapacity inference tasks that may wait for a worker; beyond it requests get 503
+ * @param intraOpThreads ONNX Runtime threads per session run
+ * @param maxBodyBytes largest request body; larger gets 413
+ * @param variant the model variant this edge serves ({@code fp32}, {@code int8-weight}, ...)
+ * @param models which model names this edge serves
+ * @param fetchTimeout how long fetching one artifact may take
+ * @param metricsPeriod period of the aggregates sent to {@code metrics}
+ * @param edgeId this edge's name in metrics
+ * @param maxBatchSize dynamic batching: most requests run together per model version (1: off)
+ * @param maxBatchDelay dynamic batching: longest a request waits for others to join its batch
+ */
+public record EdgeConfig(
+    String host,
+    int httpPort,
+    String adminToken,
+    int workerThreads,
+    int queueCapacity,
+    int intraOpThreads,
+    int maxBodyBytes,
+    String variant,
+    Predicate<String> models,
+    Duration fetchTimeout,
+    Duration metricsPeriod,
+    String edgeId,
+    int maxBatchSize,
+    Duration maxBatchDelay) {
+  public EdgeConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(models, "models");
+    Objects.requireNonNull(fetchTimeout, "fetchTimeout");
+    Objects.requireNonNull(metricsPeriod, "metricsPeriod");
+    Objects.requireNonNull(edgeId, "edgeId");
+    Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("max batch size must be at least 1 (1: no batching)");
+    }
+    if (workerThreads < 1 || queueCapacity < 0 || intraOpThreads < 1 || maxBodyBytes < 1) {
+      throw new IllegalArgumentException(
+          "worker threads, intra-op threads and body limit must be positive");
+    }
+    if (adminToken != null && adminToken.isBlank()) {
+      adminToken = null;
+    }
+  }
+
+  /**
+   * Defaults: port 8080, workers = cores, queue 4 × workers, 1 intra-op thread, 8 MiB bodies, no
+   * batching.
+   */
+  public static EdgeConfig defaults() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new EdgeConfig(
+        "0.0.0.0",
+        8080,
+        null,
+        cores,
+        4 * cores,
+        1,
+        8 << 20,
+        "fp32",
+        m -> true,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(1),
+        "edge-" + ProcessHandle.current().pid(),
+        1,
+        Duration.ofMillis(2));
+  }
+
+  public EdgeConfig withHttpPort(int port) {
+    return new EdgeConfig(
+        host,
+        port,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withHost(String h) {
+    return new EdgeConfig(
+        h,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withAdminToken(String token) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        token,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withWorkers(int threads, int queue) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        threads,
+        queue,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withIntraOpThreads(int threads) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        threads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withMaxBodyBytes(int bytes) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        bytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withVariant(String v) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        v,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withModels(Predicate<String> m) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        m,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  public EdgeConfig withMetricsPeriod(Duration p) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        p,
+        edgeId,
+        maxBatchSize,
+        maxBatchDelay);
+  }
+
+  /** Dynamic batching: up to {@code size} requests (1: off) waiting at most {@code delay}. */
+  public EdgeConfig withBatching(int size, Duration delay) {
+    return new EdgeConfig(
+        host,
+        httpPort,
+        adminToken,
+        workerThreads,
+        queueCapacity,
+        intraOpThreads,
+        maxBodyBytes,
+        variant,
+        models,
+        fetchTimeout,
+        metricsPeriod,
+        edgeId,
+        size,
+        delay);
+  }
+
+  /** For the start-up print; the token is never shown. */
+  public String describe() {
+    return "http "
+        + host
+        + ":"
+        + httpPort
+        + ", admin API "
+        + (adminToken == null ? "disabled (no token)" : "enabled (bearer token)")
+        + ", "
+        + workerThreads
+        + " inference workers, queue "
+        + queueCapacity
+        + ", "
+        + intraOpThreads
+        + " intra-op thread(s) per session, body limit "
+        + maxBodyBytes
+        + " bytes, variant "
+        + variant;
+  }
+}

@@ -1,0 +1,190 @@
+package io.streamforge.serving.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.streamforge.serving.model.ModelId;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+
+/**
+ * The edge's metrics: Prometheus series for {@code /metrics}, and per-second windows per model
+ * version and variant (count, errors, latencies) that {@link MetricsPublisher} sends to Kafka.
+ */
+public final class EdgeMetrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter requests;
+  private final Histogram latency;
+  private final Histogram batchSize;
+  private final Gauge loadSeconds;
+  private final Counter loadFailures;
+  private final Counter swaps;
+  private final ConcurrentHashMap<WindowKey, Window> windows = new ConcurrentHashMap<>();
+
+  /**
+   * @param queueDepth how many inference tasks wait or run right now
+   */
+  public EdgeMetrics(IntSupplier queueDepth) {
+    requests =
+        Counter.builder()
+            .name("streamforge_edge_requests")
+            .help("Inference requests answered, by model, version, variant and HTTP status")
+            .labelNames("model", "version", "variant", "status")
+            .register(registry);
+    latency =
+        Histogram.builder()
+            .name("streamforge_edge_request_duration_seconds")
+            .help("Inference latency from the request's arrival to its response")
+            .labelNames("model", "version", "variant")
+            .classicOnly()
+            .classicUpperBounds(
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
+            .register(registry);
+    batchSize =
+        Histogram.builder()
+            .name("streamforge_edge_batch_size")
+            .help("Requests per model run (1 without dynamic batching)")
+            .labelNames("model", "version")
+            .classicOnly()
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64)
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("streamforge_edge_queue_depth")
+        .help("Inference tasks queued or running on the worker pool")
+        .callback(cb -> cb.call(queueDepth.getAsInt()))
+        .register(registry);
+    loadSeconds =
+        Gauge.builder()
+            .name("streamforge_edge_model_load_seconds")
+            .help("Time to fetch, verify, load and warm up a model version")
+            .labelNames("model", "version", "variant")
+            .register(registry);
+    loadFailures =
+        Counter.builder()
+            .name("streamforge_edge_model_load_failures")
+            .help("Model versions that failed to fetch, verify or load")
+            .labelNames("model", "version", "variant")
+            .register(registry);
+    swaps =
+        Counter.builder()
+            .name("streamforge_edge_route_changes")
+            .help("Atomic route changes (swaps, canary changes) per model")
+            .labelNames("model")
+            .register(registry);
+  }
+
+  /** Records one answered inference request; {@code id} is null when no version was chosen. */
+  public void request(String model, ModelId id, int status, long nanos) {
+    String version = id == null ? "" : Integer.toString(id.version());
+    String variant = id == null ? "" : id.variant();
+    requests.labelValues(model, version, variant, Integer.toString(status)).inc();
+    if (id != null) {
+      latency.labelValues(model, version, variant).observe(nanos / 1e9);
+      windows.computeIfAbsent(new WindowKey(id), k -> new Window()).add(nanos, status >= 400);
+    }
+  }
+
+  /** Records a shadow run (the canary's copy): counted in the per-second windows only. */
+  public void shadow(ModelId id, long nanos, boolean failed) {
+    windows.computeIfAbsent(new WindowKey(id), k -> new Window()).add(nanos, failed);
+  }
+
+  public void batch(ModelId id, int size) {
+    batchSize.labelValues(id.model(), Integer.toString(id.version())).observe(size);
+  }
+
+  public void loaded(ModelId id, long millis) {
+    loadSeconds
+        .labelValues(id.model(), Integer.toString(id.version()), id.variant())
+        .set(millis / 1000.0);
+  }
+
+  public void loadFailed(ModelId id) {
+    loadFailures.labelValues(id.model(), Integer.toString(id.version()), id.variant()).inc();
+  }
+
+  public void routeChanged(String model) {
+    swaps.labelValues(model).inc();
+  }
+
+  /** The Prometheus text exposition of every series. */
+  public String scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writer.write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  public String contentType() {
+    return writer.getContentType();
+  }
+
+  /** Takes the current windows and starts new ones. */
+  public Map<ModelId, Aggregate> drain() {
+    Map<ModelId, Aggregate> out = new HashMap<>();
+    for (WindowKey k : new ArrayList<>(windows.keySet())) {
+      Window w = windows.remove(k);
+      if (w != null) {
+        out.put(k.id(), w.aggregate());
+      }
+    }
+    return out;
+  }
+
+  /** One window's figures. */
+  public record Aggregate(long count, long errors, double p50Ms, double p95Ms, double p99Ms) {}
+
+  private record WindowKey(ModelId id) {}
+
+  private static final class Window {
+    private long[] nanos = new long[64];
+    private int n;
+    private long errors;
+
+    synchronized void add(long latency, boolean error) {
+      if (n == nanos.length) {
+        nanos = Arrays.copyOf(nanos, n * 2);
+      }
+      nanos[n++] = latency;
+      if (error) {
+        errors++;
+      }
+    }
+
+    synchronized Aggregate aggregate() {
+      long[] sorted = Arrays.copyOf(nanos, n);
+      Arrays.sort(sorted);
+      return new Aggregate(
+          n, errors, percentile(sorted, 0.50), percentile(sorted, 0.95), percentile(sorted, 0.99));
+    }
+  }
+
+  /** Nearest-rank percentile of sorted nanoseconds, in milliseconds. */
+  static double percentile(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int rank = (int) Math.ceil(q * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))] / 1e6;
+  }
+
+  /** Every window's key, for tests. */
+  List<ModelId> windowKeys() {
+    return windows.keySet().stream().map(WindowKey::id).toList();
+  }
+}

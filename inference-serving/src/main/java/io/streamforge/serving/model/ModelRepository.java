@@ -1,0 +1,230 @@
+package io.streamforge.serving.model;
+
+import io.streamforge.serving.EdgeException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model versions this edge holds and how each model's traffic is routed.
+ *
+ * <p>Readers see an immutable {@link Served} snapshot per model; writers build a new one and
+ * replace it, so a swap is atomic: a request routes with the old snapshot or the new one, never a
+ * mix. Sessions that the new snapshot no longer holds are retired and close once their in-flight
+ * requests have released them.
+ */
+public final class ModelRepository {
+  private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
+
+  /** What one model serves: its loaded versions and the route over them (null: no traffic yet). */
+  public record Served(Map<Integer, ModelSession> loaded, RoutePlan plan) {
+    public Served {
+      loaded = Collections.unmodifiableMap(new TreeMap<>(loaded));
+    }
+  }
+
+  /** A version's state, for the repository index. */
+  public record VersionState(
+      String model, int version, String variant, String state, String reason) {}
+
+  /**
+   * Sessions acquired for one request: the one that answers and, in shadow mode, the canary that
+   * gets a copy. Close it to release both.
+   */
+  public record Lease(ModelSession primary, ModelSession shadow) implements AutoCloseable {
+    @Override
+    public void close() {
+      primary.release();
+      if (shadow != null) {
+        shadow.release();
+      }
+    }
+  }
+
+  private final ConcurrentHashMap<String, Served> models = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, VersionState> states = new ConcurrentHashMap<>();
+
+  /** The model names, sorted. */
+  public List<String> models() {
+    return models.keySet().stream().sorted().toList();
+  }
+
+  public Optional<Served> served(String model) {
+    return Optional.ofNullable(models.get(model));
+  }
+
+  /** States of all versions this edge knows of, by model and version. */
+  public List<VersionState> index() {
+    List<VersionState> out = new ArrayList<>(states.values());
+    out.sort(
+        (a, b) ->
+            a.model().equals(b.model())
+                ? Integer.compare(a.version(), b.version())
+                : a.model().compareTo(b.model()));
+    return out;
+  }
+
+  /** Records a version being loaded (for the index). */
+  public void loading(ModelId id) {
+    states.put(
+        stateKey(id), new VersionState(id.model(), id.version(), id.variant(), "LOADING", ""));
+  }
+
+  /** Records a version that could not be loaded (for the index). */
+  public void failed(ModelId id, String reason) {
+    states.put(
+        stateKey(id),
+        new VersionState(id.model(), id.version(), id.variant(), "UNAVAILABLE", reason));
+  }
+
+  private static String stateKey(ModelId id) {
+    return id.model() + ":" + id.version();
+  }
+
+  /**
+   * Adds a loaded version (replacing and retiring an earlier session of the same version) and
+   * applies {@code route} to decide the model's route. Other loaded versions stay loaded; {@link
+   * #route} unloads them.
+   *
+   * @param route the new plan from the current one (null when the model had none)
+   */
+  public synchronized void install(ModelSession session, UnaryOperator<RoutePlan> route) {
+    String model = session.id().model();
+    Served current = models.get(model);
+    Map<Integer, ModelSession> loaded =
+        new HashMap<>(current == null ? Map.of() : current.loaded());
+    ModelSession replaced = loaded.put(session.id().version(), session);
+    RoutePlan plan = route.apply(current == null ? null : current.plan());
+    publish(model, loaded, plan, replaced);
+    states.put(
+        stateKey(session.id()),
+        new VersionState(model, session.id().version(), session.id().variant(), "READY", ""));
+  }
+
+  /**
+   * Changes a model's route; every version it names must be loaded. Versions that neither the new
+   * route nor {@code keep} names are retired.
+   *
+   * @throws IllegalArgumentException when the plan names a version that is not loaded
+   */
+  public synchronized void route(String model, RoutePlan plan, Set<Integer> keep) {
+    Served current = models.get(model);
+    Map<Integer, ModelSession> loaded =
+        new HashMap<>(current == null ? Map.of() : current.loaded());
+    for (int v : plan.versions()) {
+      if (!loaded.containsKey(v)) {
+        throw new IllegalArgumentException(model + " version " + v + " is not loaded");
+      }
+    }
+    List<ModelSession> dropped = new ArrayList<>();
+    for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!plan.versions().contains(e.getKey()) && !keep.contains(e.getKey())) {
+        dropped.add(e.getValue());
+        it.remove();
+      }
+    }
+    publish(model, loaded, plan, null);
+    for (ModelSession s : dropped) {
+      states.put(
+          stateKey(s.id()),
+          new VersionState(model, s.id().version(), s.id().variant(), "UNAVAILABLE", "unloaded"));
+      s.retire();
+    }
+  }
+
+  private void publish(
+      String model, Map<Integer, ModelSession> loaded, RoutePlan plan, ModelSession replaced) {
+    if (plan != null) {
+      for (int v : plan.versions()) {
+        if (!loaded.containsKey(v)) {
+          throw new IllegalArgumentException(model + " version " + v + " is not loaded");
+        }
+      }
+    }
+    Served before = models.put(model, new Served(loaded, plan));
+    log.info(
+        "{}: serving {} (loaded {})",
+        model,
+        plan == null ? "nothing yet" : plan,
+        new TreeMap<>(loaded).keySet());
+    if (replaced != null) {
+      replaced.retire();
+    }
+    if (before == null) {
+      return;
+    }
+    Set<ModelSession> still = new HashSet<>(loaded.values());
+    for (ModelSession s : before.loaded().values()) {
+      if (!still.contains(s) && s != replaced) {
+        s.retire();
+      }
+    }
+  }
+
+  /**
+   * Acquires the sessions that serve one request.
+   *
+   * @param version an explicit version (versioned routes), or null to follow the route
+   * @param stickyHeaders looks up a request header by name (for sticky routing)
+   * @throws EdgeException 404 for an unknown model or version, 503 when the model has no route yet
+   */
+  public Lease acquire(
+      String model, Integer version, java.util.function.Function<String, String> stickyHeaders) {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      Served s = models.get(model);
+      if (s == null) {
+        throw EdgeException.notFound("unknown model '" + model + "'");
+      }
+      ModelSession primary;
+      ModelSession shadow = null;
+      if (version != null) {
+        primary = s.loaded().get(version);
+        if (primary == null) {
+          throw EdgeException.notFound(
+              "model '" + model + "' has no version " + version + " loaded");
+        }
+      } else {
+        RoutePlan plan = s.plan();
+        if (plan == null) {
+          throw EdgeException.unavailable("model '" + model + "' has no version ready yet");
+        }
+        String key = plan.stickyHeader() == null ? null : stickyHeaders.apply(plan.stickyHeader());
+        boolean canary = plan.toCanary(key, ThreadLocalRandom.current().nextDouble());
+        if (plan.shadow()) {
+          primary = s.loaded().get(plan.stable());
+          shadow = canary ? s.loaded().get(plan.canary()) : null;
+        } else {
+          primary = s.loaded().get(canary ? plan.canary() : plan.stable());
+        }
+      }
+      if (!primary.acquire()) {
+        continue; // swapped out between the lookup and the acquire: route again
+      }
+      if (shadow != null && !shadow.acquire()) {
+        shadow = null;
+      }
+      return new Lease(primary, shadow);
+    }
+    throw EdgeException.unavailable("model '" + model + "' is being swapped, try again");
+  }
+
+  /** Retires every session (at shutdown); running requests still finish. */
+  public synchronized void closeAll() {
+    for (Served s : models.values()) {
+      s.loaded().values().forEach(ModelSession::retire);
+    }
+    models.clear();
+  }
+}
