@@ -8,11 +8,14 @@ public class KafkaUnavailableException extends RuntimeException {
     super(message, cause);
   }
 
-  /** The message for a cluster that did not answer at {@code bootstrapServers}. */
+  /**
+   * The message for a cluster that did not answer at {@code bootstrapServers} (null when the caller
+   * does not know them).
+   */
   public static KafkaUnavailableException at(String bootstrapServers, Throwable cause) {
     return new KafkaUnavailableException(
-        "cannot reach the Kafka cluster at "
-            + bootstrapServers
+        "cannot reach the Kafka cluster"
+            + (bootstrapServers == null ? "" : " at " + bootstrapServers)
             + " ("
             + cause.getMessage()
             + "): is it running? Start one with 'streamforge broker', or point"

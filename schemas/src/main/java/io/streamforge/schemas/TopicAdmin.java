@@ -22,11 +22,30 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   /**
+   * Creates each topic that does not exist yet with a short-lived admin client built from {@code
+   * adminConfig}; errors name its bootstrap servers.
+   *
+   * @return the names of the topics that were created now
+   */
+  public static List<String> ensure(
+      Map<String, Object> adminConfig, Collection<? extends Topic<?, ?>> topics) {
+    String servers = String.valueOf(adminConfig.get("bootstrap.servers"));
+    try (Admin admin = Admin.create(adminConfig)) {
+      return ensure(admin, topics, servers);
+    }
+  }
+
+  /**
    * Creates each topic that does not exist yet; existing topics are left as they are.
    *
    * @return the names of the topics that were created now
    */
   public static List<String> ensure(Admin admin, Collection<? extends Topic<?, ?>> topics) {
+    return ensure(admin, topics, null);
+  }
+
+  private static List<String> ensure(
+      Admin admin, Collection<? extends Topic<?, ?>> topics, String servers) {
     List<NewTopic> requests = new ArrayList<>();
     for (Topic<?, ?> t : topics) {
       requests.add(t.newTopic());
@@ -40,7 +59,7 @@ public final class TopicAdmin {
         log.info("created topic {}", e.getKey());
       } catch (ExecutionException ex) {
         if (ex.getCause() instanceof org.apache.kafka.common.errors.TimeoutException t) {
-          throw KafkaUnavailableException.at(bootstrap(admin), t);
+          throw KafkaUnavailableException.at(servers, t);
         }
         if (!(ex.getCause() instanceof TopicExistsException)) {
           throw new IllegalStateException(
@@ -51,7 +70,7 @@ public final class TopicAdmin {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while creating topic " + e.getKey(), ex);
       } catch (TimeoutException ex) {
-        throw KafkaUnavailableException.at(bootstrap(admin), ex);
+        throw KafkaUnavailableException.at(servers, ex);
       }
     }
     return created;
@@ -60,10 +79,5 @@ public final class TopicAdmin {
   /** {@link #ensure(Admin, Collection)} for one topic. */
   public static boolean ensure(Admin admin, Topic<?, ?> topic) {
     return !ensure(admin, List.of(topic)).isEmpty();
-  }
-
-  private static String bootstrap(Admin admin) {
-    // Admin does not expose its configuration; the start-up log line names the servers.
-    return "the configured bootstrap servers";
   }
 }

@@ -4,7 +4,6 @@ import io.streamforge.arrowio.read.BadInputException;
 import io.streamforge.arrowio.read.BadRow;
 import io.streamforge.arrowio.read.BadRowHandler;
 import io.streamforge.arrowio.read.BatchSource;
-import io.streamforge.schemas.KafkaUnavailableException;
 import io.streamforge.schemas.Topic;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
@@ -39,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -172,15 +170,11 @@ public final class DatasetPublisher {
     String publishId = instanceId + "-" + publishes.incrementAndGet();
     Topic<String, DatasetBatch> topic = Topics.dataset(options.dataset(), options.partitions());
     Topic<String, DeadLetter> dlq = Topics.deadLetters(topic.name());
-    try (Admin admin = Admin.create(clients.admin())) {
-      List<Topic<?, ?>> needed = new ArrayList<>(List.of(Topics.DATASET_MANIFESTS, topic));
-      if (options.onError() == OnError.DLQ) {
-        needed.add(dlq);
-      }
-      TopicAdmin.ensure(admin, needed);
-    } catch (KafkaUnavailableException e) {
-      throw clients.unreachable(e.getCause());
+    List<Topic<?, ?>> needed = new ArrayList<>(List.of(Topics.DATASET_MANIFESTS, topic));
+    if (options.onError() == OnError.DLQ) {
+      needed.add(dlq);
     }
+    TopicAdmin.ensure(clients.admin(), needed);
     log.debug("topics ready after {} ms", (System.nanoTime() - t0) / 1_000_000);
 
     AtomicReference<Exception> sendError = new AtomicReference<>();

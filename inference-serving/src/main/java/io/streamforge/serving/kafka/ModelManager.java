@@ -27,7 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -88,11 +87,9 @@ public final class ModelManager implements AutoCloseable {
 
   /** Creates the topics it needs and starts following them. */
   public void start() {
-    try (Admin admin = Admin.create(clients.admin())) {
-      TopicAdmin.ensure(
-          admin,
-          List.of(Topics.MODELS, Topics.DEPLOYMENTS, Topics.MODEL_ARTIFACTS, Topics.METRICS));
-    }
+    TopicAdmin.ensure(
+        clients.admin(),
+        List.of(Topics.MODELS, Topics.DEPLOYMENTS, Topics.MODEL_ARTIFACTS, Topics.METRICS));
     thread.start();
   }
 

@@ -118,9 +118,7 @@ public final class BenchDatasetCommand implements Callable<Integer> {
     try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0, Map.of());
         BufferAllocator allocator = Allocators.child("bench")) {
       KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
-      try (Admin admin = Admin.create(clients.admin())) {
-        TopicAdmin.ensure(admin, Topics.ALL);
-      }
+      TopicAdmin.ensure(clients.admin(), Topics.ALL);
       long rawBytes = (long) rows * (features + 1) * 4;
       for (Compression codec : List.of(Compression.ZSTD, Compression.NONE)) {
         String dataset = "bench-" + codec;

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -82,9 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("-- starting the embedded Kafka broker (KRaft) in " + dataDir);
     try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, port, controllerPort, Map.of())) {
       KafkaClients clients = connection.clients(broker.bootstrapServers());
-      try (Admin admin = Admin.create(clients.admin())) {
-        TopicAdmin.ensure(admin, Topics.ALL);
-      }
+      TopicAdmin.ensure(clients.admin(), Topics.ALL);
       System.out.println("   broker ready at " + broker.bootstrapServers());
 
       String dataset = "digits";

@@ -36,12 +36,7 @@ public final class TopicsCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(clients.admin())) {
       switch (action) {
         case "create" -> {
-          List<String> created;
-          try {
-            created = TopicAdmin.ensure(admin, Topics.ALL);
-          } catch (io.streamforge.schemas.KafkaUnavailableException e) {
-            throw clients.unreachable(e.getCause());
-          }
+          List<String> created = TopicAdmin.ensure(clients.admin(), Topics.ALL);
           for (Topic<String, ?> t : Topics.ALL) {
             System.out.printf(
                 "%-20s %-8s %2d partitions  %s%n",
