@@ -189,8 +189,18 @@ class TrainingWorkerIT {
       throws Exception {
     String model = "iris-" + UUID.randomUUID().toString().substring(0, 8);
     TrainingJob job = job(model, iris, 20);
-    submit(job);
-    JobStatus end = awaitEnd(job.jobId());
+    List<Map<String, Double>> epochs = new ArrayList<>();
+    List<JobStatus> statuses = new ArrayList<>();
+    JobStatus end;
+    try (JobClient client = new JobClient(clients)) {
+      client.submit(job);
+      end = client.follow(job.jobId(), Duration.ofSeconds(180), epochs::add, statuses::add);
+    }
+    assertThat(end).as("job ended in time").isNotNull();
+    assertThat(statuses.get(0).state()).isEqualTo(JobStatus.State.RUNNING);
+    assertThat(epochs).hasSize(20);
+    assertThat(epochs.get(19)).containsKeys("train_loss", "val_accuracy", "samples_per_s");
+    assertThat(epochs.get(19).get("epoch")).isEqualTo(20.0);
     assertThat(end.state()).as("%s", end.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
     assertThat(end.version()).isEqualTo(1);
     assertThat(end.metrics().get("val_accuracy")).isGreaterThanOrEqualTo(0.93);
