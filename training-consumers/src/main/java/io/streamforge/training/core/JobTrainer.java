@@ -127,15 +127,34 @@ public final class JobTrainer {
    * @throws UnusableJobException when the job or the data cannot train
    */
   public TrainingResult train(TrainingJob job, BatchFeed feed, TrainingListener listener) {
+    return train(job, feed, listener, CheckpointStore.NONE);
+  }
+
+  /** Scans the data, then trains with checkpoints in {@code store} (resuming from its latest). */
+  public TrainingResult train(
+      TrainingJob job, BatchFeed feed, TrainingListener listener, CheckpointStore store) {
     validate(job);
     Preprocessing prep =
         Preprocessing.scan(feed, job.task(), job.validationFraction(), feed.labelColumn());
-    return train(job, feed, prep, listener);
+    return train(job, feed, prep, listener, store);
   }
 
-  /** Trains with preprocessing already computed. */
+  /** Trains with preprocessing already computed, without checkpoints. */
   public TrainingResult train(
       TrainingJob job, BatchFeed feed, Preprocessing prep, TrainingListener listener) {
+    return train(job, feed, prep, listener, CheckpointStore.NONE);
+  }
+
+  /**
+   * Trains, resuming from the job's checkpoint in {@code store} when there is one, and saving a
+   * checkpoint after every epoch and when a control command asks for one.
+   */
+  public TrainingResult train(
+      TrainingJob job,
+      BatchFeed feed,
+      Preprocessing prep,
+      TrainingListener listener,
+      CheckpointStore store) {
     validate(job);
     boolean classification = job.task() == TaskType.CLASSIFICATION;
     int f = prep.featureCount();
@@ -143,6 +162,11 @@ public final class JobTrainer {
     Device device = device(job.device());
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed(Long.hashCode(job.seed()));
+    Checkpoint resume = store.latest(job.jobId()).map(Checkpoint::fromBytes).orElse(null);
+    if (resume != null && !job.jobId().equals(resume.jobId())) {
+      throw new IllegalStateException(
+          "checkpoint of job " + resume.jobId() + " for " + job.jobId());
+    }
     Mlp mlp = Mlp.build(job.architecture(), outputs);
     long stepsPerEpoch = Math.max(1, (prep.trainRows() + job.batchSize() - 1) / job.batchSize());
     LearningRate lr =
@@ -153,24 +177,58 @@ public final class JobTrainer {
     Metrics metrics = new Metrics(job.jobId(), listener, metricIntervalNanos);
     List<EpochSummary> history = new ArrayList<>();
     Snapshot best = null;
+    byte[] bestParams = null;
     String stoppedBy = "epochs";
+    long step = 0;
+    int sinceBest = 0;
+    int firstEpoch = 1;
+    long skipRows = 0;
+    if (resume != null) {
+      step = resume.step();
+      lr.set(resume.learningRate());
+      firstEpoch = resume.nextEpoch();
+      skipRows = resume.rowsDone();
+      sinceBest = resume.sinceBest();
+      history.addAll(resume.history());
+      bestParams = resume.bestParams();
+      log.info(
+          "job {}: resuming from checkpoint at epoch {} (+{} rows), step {}",
+          job.jobId(),
+          firstEpoch,
+          skipRows,
+          step);
+    }
     try (Model model = Model.newInstance("job-" + job.jobId(), device, "PyTorch")) {
       model.setBlock(mlp.block());
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(
                   classification ? Loss.softmaxCrossEntropyLoss() : Loss.l2Loss("l2", 1.0f))
-              .optOptimizer(optimizer(job.optimizer(), lr))
+              .optOptimizer(optimizer(job.optimizer(), lr, (int) step))
               .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT)
               .optDevices(new Device[] {device});
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(1, f));
-        long step = 0;
-        int sinceBest = 0;
+        if (resume != null) {
+          if (bestParams != null) {
+            load(mlp, trainer, bestParams);
+            Eval val = evaluate(trainer, prep, classification, outputs);
+            best =
+                new Snapshot(
+                    resume.bestEpoch(),
+                    resume.bestScore(),
+                    mlp.weights(f),
+                    val.outputs,
+                    resume.bestMetrics());
+          }
+          load(mlp, trainer, resume.params());
+        }
         epochs:
-        for (int epoch = 1; epoch <= job.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch <= job.epochs(); epoch++) {
           EpochState st = new EpochState(job.batchSize(), f);
           long t0 = System.nanoTime();
           long waitNanos = 0;
+          long rowsDone = 0;
+          long skip = epoch == firstEpoch ? skipRows : 0;
           try (Stream<TensorBatch> stream = feed.epoch().toStream(prefetch)) {
             Iterator<TensorBatch> it = stream.iterator();
             while (true) {
@@ -184,14 +242,34 @@ public final class JobTrainer {
               Random rng = new Random(job.seed() * 1_000_003L + epoch * 7_919L + b.sequence());
               int[] rows = trainRows(b, prep, rng);
               for (int r : rows) {
+                if (rowsDone < skip) {
+                  rowsDone++;
+                  continue; // consumed before the checkpoint this run resumed from
+                }
                 st.add(b, r, prep, classification);
+                rowsDone++;
                 if (st.size == job.batchSize()) {
                   step++;
                   trainStep(trainer, st, classification, outputs, metrics, lr, step, epoch);
                   st.size = 0;
-                  String stop = applyControl(listener, lr, metrics, step);
-                  if (stop != null) {
-                    stoppedBy = stop;
+                  Control c = applyControl(listener, lr, step);
+                  if (c.checkpoint) {
+                    store.save(
+                        job.jobId(),
+                        checkpoint(
+                            job,
+                            mlp,
+                            epoch,
+                            rowsDone,
+                            step,
+                            lr,
+                            sinceBest,
+                            best,
+                            history,
+                            bestParams));
+                  }
+                  if (c.stop != null) {
+                    stoppedBy = c.stop;
                     break epochs;
                   }
                 }
@@ -231,11 +309,21 @@ public final class JobTrainer {
               job.patience() == 0
                   || best == null
                   || (classification ? val.score > best.score : val.score < best.score);
+          boolean stop = false;
           if (better) {
             best = new Snapshot(epoch, val.score, mlp.weights(f), val.outputs, m);
+            bestParams = job.patience() > 0 ? params(mlp) : null;
             sinceBest = 0;
           } else if (job.patience() > 0 && ++sinceBest >= job.patience()) {
             stoppedBy = "early-stopping";
+            stop = true;
+          }
+          if (!stop && epoch < job.epochs()) {
+            store.save(
+                job.jobId(),
+                checkpoint(job, mlp, epoch + 1, 0, step, lr, sinceBest, best, history, bestParams));
+          }
+          if (stop) {
             break;
           }
         }
@@ -250,6 +338,9 @@ public final class JobTrainer {
     finalMetrics.put("epochs_run", (double) history.size());
     finalMetrics.put("train_rows", (double) prep.trainRows());
     finalMetrics.put("val_rows", (double) prep.valRows());
+    if (resume != null) {
+      finalMetrics.put("resumed_at_epoch", (double) resume.nextEpoch());
+    }
     return new TrainingResult(
         best.weights,
         prep,
@@ -257,6 +348,54 @@ public final class JobTrainer {
         List.copyOf(history),
         best.outputs,
         stoppedBy);
+  }
+
+  private static byte[] checkpoint(
+      TrainingJob job,
+      Mlp mlp,
+      int nextEpoch,
+      long rowsDone,
+      long step,
+      LearningRate lr,
+      int sinceBest,
+      Snapshot best,
+      List<EpochSummary> history,
+      byte[] bestParams) {
+    return new Checkpoint(
+            job.jobId(),
+            nextEpoch,
+            rowsDone,
+            step,
+            lr.base(),
+            sinceBest,
+            best == null ? 0 : best.epoch,
+            best == null ? Double.NaN : best.score,
+            best == null ? Map.of() : best.metrics,
+            List.copyOf(history),
+            params(mlp),
+            bestParams)
+        .toBytes();
+  }
+
+  private static byte[] params(Mlp mlp) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+      mlp.block().saveParameters(out);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void load(Mlp mlp, Trainer trainer, byte[] params) {
+    try (java.io.DataInputStream in =
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(params))) {
+      mlp.block().loadParameters(trainer.getManager(), in);
+    } catch (java.io.IOException | ai.djl.MalformedModelException e) {
+      throw new IllegalStateException("checkpoint parameters do not fit the network: " + e, e);
+    }
   }
 
   private record Snapshot(
@@ -277,16 +416,27 @@ public final class JobTrainer {
         : Device.cpu();
   }
 
-  private static Optimizer optimizer(TrainingJob.OptimizerSpec spec, LearningRate lr) {
+  private static Optimizer optimizer(TrainingJob.OptimizerSpec spec, LearningRate lr, int begin) {
     float wd = (float) spec.weightDecay();
     return switch (lower(spec.name())) {
-      case "adam" -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(wd).build();
-      case "adamw" -> Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(wd).build();
+      case "adam" ->
+          Optimizer.adam()
+              .optLearningRateTracker(lr)
+              .optWeightDecays(wd)
+              .optBeginNumUpdate(begin)
+              .build();
+      case "adamw" ->
+          Optimizer.adamW()
+              .optLearningRateTracker(lr)
+              .optWeightDecays(wd)
+              .optBeginNumUpdate(begin)
+              .build();
       case "sgd" ->
           Optimizer.sgd()
               .setLearningRateTracker(lr)
               .optMomentum((float) (spec.momentum() > 0 ? spec.momentum() : 0.9))
               .optWeightDecays(wd)
+              .optBeginNumUpdate(begin)
               .build();
       default -> throw new UnusableJobException("optimizer '" + spec.name() + "' is not supported");
     };
@@ -411,25 +561,31 @@ public final class JobTrainer {
     }
   }
 
-  /** Applies control commands; returns a stop reason or null. */
-  private static String applyControl(
-      TrainingListener listener, LearningRate lr, Metrics metrics, long step) {
+  /** What the control commands since the last step ask for. */
+  private record Control(String stop, boolean checkpoint) {}
+
+  private static Control applyControl(TrainingListener listener, LearningRate lr, long step) {
+    String stop = null;
+    boolean checkpoint = false;
     for (ControlCommand c : listener.pollControl()) {
       switch (c.action()) {
         case STOP -> {
-          log.info("job stopped by control at step {}: {}", step, c.reason());
-          return "control";
+          log.info("job {} stopped by control at step {}: {}", c.jobId(), step, c.reason());
+          stop = "control";
         }
         case SET_LEARNING_RATE -> {
-          if (c.value() != null && c.value() > 0) {
+          if (c.value() != null && c.value() > 0 && Double.isFinite(c.value())) {
             lr.set(c.value());
-            log.info("learning rate set to {} at step {}", c.value(), step);
+            log.info("job {}: learning rate set to {} at step {}", c.jobId(), c.value(), step);
+          } else {
+            log.warn("job {}: ignored learning rate {}", c.jobId(), c.value());
           }
         }
-        default -> log.info("control {} is not supported yet; ignored", c.action());
+        case CHECKPOINT -> checkpoint = true;
+        default -> log.info("job {}: control {} is not supported; ignored", c.jobId(), c.action());
       }
     }
-    return null;
+    return new Control(stop, checkpoint);
   }
 
   /** Rows gathered for the next step, standardized. */
@@ -482,6 +638,10 @@ public final class JobTrainer {
     void set(double value) {
       base = value;
       current = (float) value;
+    }
+
+    double base() {
+      return base;
     }
 
     double current() {
