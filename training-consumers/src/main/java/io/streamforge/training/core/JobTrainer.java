@@ -377,11 +377,21 @@ public final class JobTrainer {
         .toBytes();
   }
 
+  /** Every parameter's values, by name in block order (batch-norm statistics included). */
   private static byte[] params(Mlp mlp) {
     try {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-      mlp.block().saveParameters(out);
+      var params = mlp.block().getParameters();
+      out.writeInt(params.size());
+      for (var pair : params) {
+        float[] v = pair.getValue().getArray().toFloatArray();
+        out.writeUTF(pair.getKey());
+        out.writeInt(v.length);
+        for (float x : v) {
+          out.writeFloat(x);
+        }
+      }
       out.flush();
       return bytes.toByteArray();
     } catch (java.io.IOException e) {
@@ -389,12 +399,36 @@ public final class JobTrainer {
     }
   }
 
-  private static void load(Mlp mlp, Trainer trainer, byte[] params) {
+  /**
+   * Writes saved values into the live parameter arrays, in place: the trainer's parameter store and
+   * the optimizer hold those arrays, so replacing them (as {@code Block.loadParameters} does) would
+   * leave training on the old ones.
+   */
+  private static void load(Mlp mlp, Trainer trainer, byte[] saved) {
     try (java.io.DataInputStream in =
-        new java.io.DataInputStream(new java.io.ByteArrayInputStream(params))) {
-      mlp.block().loadParameters(trainer.getManager(), in);
-    } catch (java.io.IOException | ai.djl.MalformedModelException e) {
-      throw new IllegalStateException("checkpoint parameters do not fit the network: " + e, e);
+            new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved));
+        NDManager m = trainer.getManager().newSubManager()) {
+      var params = mlp.block().getParameters();
+      int n = in.readInt();
+      if (n != params.size()) {
+        throw new IllegalStateException(
+            "checkpoint holds " + n + " parameters, the network " + params.size());
+      }
+      for (var pair : params) {
+        String name = in.readUTF();
+        float[] v = new float[in.readInt()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = in.readFloat();
+        }
+        NDArray live = pair.getValue().getArray();
+        if (!name.equals(pair.getKey()) || live.size() != v.length) {
+          throw new IllegalStateException(
+              "checkpoint parameter " + name + " does not fit " + pair.getKey());
+        }
+        live.muli(0).addi(m.create(v, live.getShape()));
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable checkpoint parameters: " + e.getMessage(), e);
     }
   }
 

@@ -105,7 +105,8 @@ public final class JobRunner {
               return extra.pollControl();
             }
           };
-      TrainingResult result = trainer.train(job, feed, listener);
+      TrainingResult result =
+          trainer.train(job, feed, listener, new KafkaCheckpointStore(clients, producer));
       producer.flush();
       boolean classification = job.task() == TaskType.CLASSIFICATION;
       int datasetVersion = feed.manifest().version();

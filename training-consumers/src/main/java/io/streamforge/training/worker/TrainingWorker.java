@@ -56,7 +56,22 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
   private final AtomicInteger jobsDone = new AtomicInteger();
   private volatile KafkaConsumer<String, byte[]> consumer;
 
+  private final Map<String, Object> consumerOverrides;
+
   public TrainingWorker(KafkaClients clients, String groupId, JobTrainer trainer) {
+    this(clients, groupId, trainer, Map.of());
+  }
+
+  /**
+   * @param consumerOverrides settings of the job consumer, e.g. a shorter {@code
+   *     session.timeout.ms} so that the group notices a dead worker sooner
+   */
+  public TrainingWorker(
+      KafkaClients clients,
+      String groupId,
+      JobTrainer trainer,
+      Map<String, Object> consumerOverrides) {
+    this.consumerOverrides = Map.copyOf(consumerOverrides);
     this.clients = clients;
     this.groupId = groupId;
     this.trainer = trainer;
@@ -78,6 +93,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     // a job runs between two polls: allow long jobs before the group moves it elsewhere
     config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofHours(4).toMillis());
+    config.putAll(consumerOverrides);
     try (BufferAllocator allocator = new RootAllocator();
         KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(clients.producer("streamforge-worker-" + name));
@@ -225,6 +241,20 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("status of job {} not sent: {}", s.jobId(), e.getMessage());
     }
+  }
+
+  /**
+   * Runs a worker until SIGTERM: {@code TrainingWorker BOOTSTRAP GROUP [SESSION_TIMEOUT_MS]}. The
+   * launcher's {@code streamforge worker} is the usual way; this entry point lets tests start a
+   * worker in a JVM of its own.
+   */
+  public static void main(String[] args) {
+    Map<String, Object> overrides =
+        args.length > 2 ? Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, args[2]) : Map.of();
+    TrainingWorker w =
+        new TrainingWorker(KafkaClients.of(args[0]), args[1], new JobTrainer(), overrides);
+    Runtime.getRuntime().addShutdownHook(new Thread(w::close, "worker-shutdown"));
+    w.run();
   }
 
   /** Stops after the current job (or at once when idle). */

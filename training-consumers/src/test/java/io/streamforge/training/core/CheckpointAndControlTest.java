@@ -101,6 +101,15 @@ class CheckpointAndControlTest {
         .extracting(EpochSummary::step)
         .containsExactly(9L, 18L, 27L, 36L, 45L, 54L);
     assertThat(resumed.metrics().get("val_accuracy")).isGreaterThanOrEqualTo(0.9);
+    // the resumed network is the one that was trained on: its export matches the engine's outputs
+    byte[] onnx =
+        io.streamforge.training.onnx.OnnxExporter.export(
+            resumed.weights(), resumed.preprocessing(), true, "w", "t", Map.of());
+    assertThat(
+            io.streamforge.training.onnx.OnnxParity.check(
+                    onnx, resumed.preprocessing(), true, resumed.valOutputs())
+                .passed())
+        .isTrue();
 
     // the first two epochs are the same as an uninterrupted run's
     TrainingResult straight = new JobTrainer().train(job, feed, TrainingListener.NONE);

@@ -49,10 +49,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** A worker against a real broker: jobs in, metrics, registry events and artifacts out. */
 @ExtendWith(SharedKafka.class)
 class TrainingWorkerIT {
-  private static KafkaClients clients;
+  static KafkaClients clients;
   private static TrainingWorker worker;
   private static Thread thread;
-  private static BufferAllocator allocator;
+  static BufferAllocator allocator;
   private static String iris;
   private static DatasetManifest irisManifest;
 
