@@ -425,7 +425,10 @@ public final class JobTrainer {
           throw new IllegalStateException(
               "checkpoint parameter " + name + " does not fit " + pair.getKey());
         }
-        live.muli(0).addi(m.create(v, live.getShape()));
+        // a detached view shares the storage and may be written in place whatever the grad mode
+        try (NDArray view = live.stopGradient()) {
+          view.muli(0).addi(m.create(v, live.getShape()));
+        }
       }
     } catch (java.io.IOException e) {
       throw new IllegalStateException("unreadable checkpoint parameters: " + e.getMessage(), e);

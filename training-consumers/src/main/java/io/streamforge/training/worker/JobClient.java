@@ -83,22 +83,7 @@ public final class JobClient implements AutoCloseable {
       Consumer<JobStatus> onStatus) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      for (ConsumerRecord<String, byte[]> r : metrics.poll(Duration.ofMillis(100))) {
-        if (!jobId.equals(r.key()) || r.value() == null) {
-          continue;
-        }
-        List<MetricPoint> points =
-            Topics.METRICS.valueSerde().deserializer().deserialize(r.topic(), r.value());
-        Map<String, Double> epoch = new TreeMap<>();
-        for (MetricPoint p : points) {
-          if (jobId.equals(p.run()) && "epoch".equals(p.labels().get("scope"))) {
-            epoch.put(p.name(), p.value());
-          }
-        }
-        if (!epoch.isEmpty()) {
-          onEpoch.accept(epoch);
-        }
-      }
+      pollMetrics(jobId, onEpoch);
       for (ConsumerRecord<String, byte[]> r : messages.poll(Duration.ofMillis(100))) {
         if (r.value() == null) {
           continue;
@@ -109,12 +94,42 @@ public final class JobClient implements AutoCloseable {
         if (s != null && jobId.equals(s.jobId())) {
           onStatus.accept(s);
           if (s.state() != JobStatus.State.RUNNING) {
+            drainMetrics(jobId, onEpoch); // the worker flushed them before it sent the status
             return s;
           }
         }
       }
     }
     return null;
+  }
+
+  private void pollMetrics(String jobId, Consumer<Map<String, Double>> onEpoch) {
+    for (ConsumerRecord<String, byte[]> r : metrics.poll(Duration.ofMillis(100))) {
+      if (!jobId.equals(r.key()) || r.value() == null) {
+        continue;
+      }
+      List<MetricPoint> points =
+          Topics.METRICS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+      Map<String, Double> epoch = new TreeMap<>();
+      for (MetricPoint p : points) {
+        if (jobId.equals(p.run()) && "epoch".equals(p.labels().get("scope"))) {
+          epoch.put(p.name(), p.value());
+        }
+      }
+      if (!epoch.isEmpty()) {
+        onEpoch.accept(epoch);
+      }
+    }
+  }
+
+  /** Reads the metrics up to the end they have now. */
+  private void drainMetrics(String jobId, Consumer<Map<String, Double>> onEpoch) {
+    Map<TopicPartition, Long> end = metrics.endOffsets(metrics.assignment());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline
+        && end.entrySet().stream().anyMatch(e -> metrics.position(e.getKey()) < e.getValue())) {
+      pollMetrics(jobId, onEpoch);
+    }
   }
 
   @Override
