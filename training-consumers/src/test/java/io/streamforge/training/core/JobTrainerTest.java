@@ -60,6 +60,22 @@ class JobTrainerTest {
   }
 
   @Test
+  void digitsReachTheAccuracyTargetWithTheDefaults() {
+    ReadOptions noHeader =
+        ReadOptions.defaults()
+            .withText(io.streamforge.arrowio.read.CsvOptions.builder().header(false).build());
+    TrainingJob j =
+        JobSpecs.defaults("test-digits", "digits", "digits", 1, "c64", TaskType.CLASSIFICATION);
+    try (FileBatchFeed feed =
+        new FileBatchFeed(Datasets.file("digits.csv"), noHeader, null, "c64", allocator, 2)) {
+      TrainingResult r = new JobTrainer().train(j, feed, TrainingListener.NONE);
+      System.out.printf("digits.csv: %s%n", r.metrics());
+      assertThat(r.preprocessing().classCount()).isEqualTo(10);
+      assertThat(r.metrics().get("val_accuracy")).isGreaterThanOrEqualTo(0.96);
+    }
+  }
+
+  @Test
   void sameSeedSameMetricsOtherSeedOtherMetrics() {
     TrainingJob a = withSeedAndEpochs(job("wine.csv", TaskType.CLASSIFICATION), 7, 5);
     TrainingJob c = withSeedAndEpochs(a, 8, 5);
