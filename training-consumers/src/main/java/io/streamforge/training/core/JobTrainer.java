@@ -253,6 +253,9 @@ public final class JobTrainer {
                   trainStep(trainer, st, classification, outputs, metrics, lr, step, epoch);
                   st.size = 0;
                   Control c = applyControl(listener, lr, step);
+                  if (c.restore) {
+                    restore(job, store, mlp, trainer, lr, step);
+                  }
                   if (c.checkpoint) {
                     store.save(
                         job.jobId(),
@@ -599,11 +602,12 @@ public final class JobTrainer {
   }
 
   /** What the control commands since the last step ask for. */
-  private record Control(String stop, boolean checkpoint) {}
+  private record Control(String stop, boolean checkpoint, boolean restore) {}
 
   private static Control applyControl(TrainingListener listener, LearningRate lr, long step) {
     String stop = null;
     boolean checkpoint = false;
+    boolean restore = false;
     for (ControlCommand c : listener.pollControl()) {
       switch (c.action()) {
         case STOP -> {
@@ -619,10 +623,37 @@ public final class JobTrainer {
           }
         }
         case CHECKPOINT -> checkpoint = true;
-        default -> log.info("job {}: control {} is not supported; ignored", c.jobId(), c.action());
+        case RESTORE_CHECKPOINT -> restore = true;
       }
     }
-    return new Control(stop, checkpoint);
+    return new Control(stop, checkpoint, restore);
+  }
+
+  /**
+   * Puts the latest checkpoint's parameters and learning rate back (e.g. after a divergence); the
+   * data position and the step count go on.
+   */
+  private static void restore(
+      TrainingJob job,
+      CheckpointStore store,
+      Mlp mlp,
+      Trainer trainer,
+      LearningRate lr,
+      long step) {
+    var saved = store.latest(job.jobId());
+    if (saved.isEmpty()) {
+      log.warn("job {}: no checkpoint to restore at step {}; going on", job.jobId(), step);
+      return;
+    }
+    Checkpoint c = Checkpoint.fromBytes(saved.get());
+    load(mlp, trainer, c.params());
+    lr.set(c.learningRate());
+    log.info(
+        "job {}: restored the checkpoint of epoch {} (step {}) at step {}",
+        job.jobId(),
+        c.nextEpoch(),
+        c.step(),
+        step);
   }
 
   /** Rows gathered for the next step, standardized. */

@@ -67,7 +67,7 @@ class CheckpointAndControlTest {
         d.submittedAt());
   }
 
-  /** Issues the given actions once, right after the given step. */
+  /** Issues the given actions once, at the given poll (polls come after each full step). */
   private static TrainingListener commandsAt(long atStep, Double value, Action... actions) {
     AtomicLong polls = new AtomicLong();
     return new TrainingListener() {
@@ -133,6 +133,41 @@ class CheckpointAndControlTest {
 
     TrainingResult resumed = new JobTrainer().train(job, feed, TrainingListener.NONE, store);
     assertThat(resumed.history()).extracting(EpochSummary::step).containsExactly(9L, 18L);
+  }
+
+  @Test
+  void restoreCheckpointPutsTheSavedParametersBack() {
+    TrainingJob job = job(3, 0, "cosine");
+    List<byte[]> saves = new java.util.ArrayList<>();
+    MemoryCheckpointStore memory = new MemoryCheckpointStore();
+    CheckpointStore recording =
+        new CheckpointStore() {
+          @Override
+          public void save(String jobId, byte[] checkpoint) {
+            saves.add(checkpoint);
+            memory.save(jobId, checkpoint);
+          }
+
+          @Override
+          public java.util.Optional<byte[]> latest(String jobId) {
+            return memory.latest(jobId);
+          }
+        };
+    // epoch checkpoints after steps 9 and 18; control is polled after each full step (8 of the 9
+    // steps of an epoch), so the 19th poll comes after step 21: restore, checkpoint, stop
+    new JobTrainer()
+        .train(
+            job,
+            feed,
+            commandsAt(19, null, Action.RESTORE_CHECKPOINT, Action.CHECKPOINT, Action.STOP),
+            recording);
+    assertThat(saves).hasSize(3);
+    Checkpoint epoch2 = Checkpoint.fromBytes(saves.get(1));
+    Checkpoint afterRestore = Checkpoint.fromBytes(saves.get(2));
+    assertThat(epoch2.step()).isEqualTo(18);
+    assertThat(afterRestore.step()).isEqualTo(21);
+    assertThat(afterRestore.params()).isEqualTo(epoch2.params());
+    assertThat(Checkpoint.fromBytes(saves.get(0)).params()).isNotEqualTo(epoch2.params());
   }
 
   @Test
