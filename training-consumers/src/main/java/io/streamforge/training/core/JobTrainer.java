@@ -738,7 +738,6 @@ public final class JobTrainer {
     private double lossSum;
     private long samples;
     private long correct;
-    private long steps;
 
     Metrics(String run, TrainingListener listener, long interval) {
       this.run = run;
@@ -750,7 +749,6 @@ public final class JobTrainer {
       lossSum += (double) loss * n;
       samples += n;
       correct += right;
-      steps++;
       if (step % stepMetricEvery == 0) {
         Map<String, String> labels = Map.of("scope", "step", "epoch", Integer.toString(epoch));
         Instant now = Instant.now();
@@ -782,7 +780,6 @@ public final class JobTrainer {
       lossSum = 0;
       samples = 0;
       correct = 0;
-      steps = 0;
     }
 
     private void flush() {

@@ -5,10 +5,13 @@ import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ModelArtifacts;
 import io.streamforge.arrowio.models.ModelRegistry;
 import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.records.ControlCommand;
+import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.schemas.records.TrainingJob.TaskType;
 import io.streamforge.training.Provenance;
+import io.streamforge.training.core.EpochSummary;
 import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.core.TrainingResult;
@@ -18,6 +21,7 @@ import io.streamforge.training.onnx.OnnxExporter;
 import io.streamforge.training.onnx.OnnxParity;
 import io.streamforge.training.onnx.ParityException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,18 +94,18 @@ public final class JobRunner {
       TrainingListener listener =
           new TrainingListener() {
             @Override
-            public void metrics(java.util.List<io.streamforge.schemas.records.MetricPoint> m) {
+            public void metrics(List<MetricPoint> m) {
               metrics.metrics(m);
               extra.metrics(m);
             }
 
             @Override
-            public void epochEnd(io.streamforge.training.core.EpochSummary s) {
+            public void epochEnd(EpochSummary s) {
               extra.epochEnd(s);
             }
 
             @Override
-            public java.util.List<io.streamforge.schemas.records.ControlCommand> pollControl() {
+            public List<ControlCommand> pollControl() {
               return extra.pollControl();
             }
           };
