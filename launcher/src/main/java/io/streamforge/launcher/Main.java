@@ -9,6 +9,8 @@ import io.streamforge.launcher.cli.DemoCommand;
 import io.streamforge.launcher.cli.EdgeCommand;
 import io.streamforge.launcher.cli.PublishCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
+import io.streamforge.launcher.cli.TrainCommand;
+import io.streamforge.launcher.cli.WorkerCommand;
 import io.streamforge.schemas.KafkaUnavailableException;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
@@ -30,6 +32,8 @@ import picocli.CommandLine.Command;
       DatasetsCommand.class,
       EdgeCommand.class,
       BenchCommand.class,
+      WorkerCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

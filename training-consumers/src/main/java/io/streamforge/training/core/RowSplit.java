@@ -1,0 +1,48 @@
+package io.streamforge.training.core;
+
+/**
+ * The deterministic train/validation split: a row goes to validation when the hash of its content
+ * (every feature value and the label) falls below the validation fraction. The split depends on the
+ * row alone, not on its position, partition or batch, so every reader and every epoch agrees, and
+ * duplicate rows never straddle the split.
+ */
+public final class RowSplit {
+  private final double fraction;
+
+  public RowSplit(double fraction) {
+    if (!(fraction >= 0 && fraction < 1)) {
+      throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
+    }
+    this.fraction = fraction;
+  }
+
+  /** Whether row {@code row} of a batch (features row-major in {@code x}) is a validation row. */
+  public boolean isValidation(float[] x, int features, int row, float label) {
+    return unit(hash(x, features, row, label)) < fraction;
+  }
+
+  static long hash(float[] x, int features, int row, float label) {
+    long h = 0x5F0F_5EED_0000_0001L;
+    int off = row * features;
+    for (int j = 0; j < features; j++) {
+      h = mix(h ^ Float.floatToIntBits(normalize(x[off + j])));
+    }
+    return mix(h ^ ((long) Float.floatToIntBits(normalize(label)) << 32));
+  }
+
+  private static float normalize(float v) {
+    return v == 0f ? 0f : v; // -0.0 and 0.0 are the same value
+  }
+
+  static double unit(long h) {
+    return (h >>> 11) * 0x1.0p-53;
+  }
+
+  /** SplitMix64 finalizer. */
+  private static long mix(long z) {
+    z += 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}

@@ -1,0 +1,331 @@
+package io.streamforge.training.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.streamforge.arrowio.dataset.DatasetPublisher;
+import io.streamforge.arrowio.dataset.KafkaClients;
+import io.streamforge.arrowio.models.ModelArtifacts;
+import io.streamforge.arrowio.models.ModelRegistry;
+import io.streamforge.arrowio.read.BatchSources;
+import io.streamforge.arrowio.read.CsvOptions;
+import io.streamforge.arrowio.read.ReadOptions;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.records.AgentMessage;
+import io.streamforge.schemas.records.DatasetManifest;
+import io.streamforge.schemas.records.MetricPoint;
+import io.streamforge.schemas.records.ModelEvent;
+import io.streamforge.schemas.records.TrainingJob;
+import io.streamforge.schemas.records.TrainingJob.TaskType;
+import io.streamforge.testkit.Datasets;
+import io.streamforge.testkit.SharedKafka;
+import io.streamforge.training.JobSpecs;
+import io.streamforge.training.core.JobTrainer;
+import io.streamforge.training.data.FileBatchFeed;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A worker against a real broker: jobs in, metrics, registry events and artifacts out. */
+@ExtendWith(SharedKafka.class)
+class TrainingWorkerIT {
+  static KafkaClients clients;
+  private static TrainingWorker worker;
+  private static Thread thread;
+  static BufferAllocator allocator;
+  private static String iris;
+  private static DatasetManifest irisManifest;
+
+  @BeforeAll
+  static void start() throws Exception {
+    SharedKafka.Cluster cluster = SharedKafka.cluster();
+    clients = KafkaClients.of(cluster.bootstrapServers());
+    allocator = new RootAllocator();
+    iris = cluster.uniqueName("iris");
+    irisManifest = publish(iris, Datasets.file("iris.csv"));
+    worker = new TrainingWorker(clients, cluster.uniqueName("workers"), new JobTrainer());
+    thread = new Thread(worker, "training-worker");
+    thread.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    worker.close();
+    thread.join(TimeUnit.SECONDS.toMillis(30));
+    assertThat(thread.isAlive()).isFalse();
+    allocator.close();
+  }
+
+  static DatasetManifest publish(String name, Path file) throws Exception {
+    return new DatasetPublisher(clients)
+        .publish(
+            handler -> {
+              try {
+                return BatchSources.open(
+                    file, allocator, new ReadOptions(null, CsvOptions.defaults(), handler));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            file.getFileName().toString(),
+            DatasetPublisher.Options.defaults(name).withLabel("label"),
+            DatasetPublisher.Progress.NONE)
+        .manifest();
+  }
+
+  static TrainingJob job(String model, String dataset, int epochs) {
+    TrainingJob d =
+        JobSpecs.defaults(
+            UUID.randomUUID().toString(), model, dataset, 0, "label", TaskType.CLASSIFICATION);
+    return with(d, d.label(), d.optimizer(), epochs);
+  }
+
+  static TrainingJob with(
+      TrainingJob d, String label, TrainingJob.OptimizerSpec optimizer, int epochs) {
+    return new TrainingJob(
+        d.jobId(),
+        null,
+        null,
+        d.model(),
+        d.dataset(),
+        d.datasetVersion(),
+        label,
+        d.features(),
+        d.task(),
+        null,
+        d.architecture(),
+        optimizer,
+        d.batchSize(),
+        epochs,
+        d.seed(),
+        d.validationFraction(),
+        d.patience(),
+        "cpu",
+        Map.of(),
+        d.submittedAt());
+  }
+
+  static void submit(TrainingJob job) throws Exception {
+    String topic = Topics.TRAINING_JOBS.name();
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(clients.producer("test-submit"))) {
+      p.send(
+              new ProducerRecord<>(
+                  topic,
+                  job.jobId(),
+                  Topics.TRAINING_JOBS.valueSerde().serializer().serialize(topic, job)))
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Every record of {@code topic} from the beginning until {@code done} holds or time runs out. */
+  static <T> List<T> readUntil(
+      String topic,
+      java.util.function.Function<byte[], T> decode,
+      java.util.function.Predicate<List<T>> done,
+      Duration timeout) {
+    List<T> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(clients.consumer("test-read"))) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!done.test(out) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+          if (r.value() != null) {
+            out.add(decode.apply(r.value()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  static JobStatus awaitEnd(String jobId) {
+    List<JobStatus> seen =
+        readUntil(
+            Topics.AGENT_MESSAGES.name(),
+            v -> {
+              AgentMessage m =
+                  Topics.AGENT_MESSAGES.valueSerde().deserializer().deserialize("t", v);
+              return JobStatus.from(m);
+            },
+            list -> list.stream().anyMatch(s -> ended(s, jobId)),
+            Duration.ofSeconds(180));
+    return seen.stream()
+        .filter(s -> ended(s, jobId))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("job " + jobId + " did not end in time"));
+  }
+
+  private static boolean ended(JobStatus s, String jobId) {
+    return s != null && s.jobId().equals(jobId) && s.state() != JobStatus.State.RUNNING;
+  }
+
+  @Test
+  void aJobStreamsMetricsRegistersTheModelAndPublishesAnArtifactThatRunsInOnnxRuntime()
+      throws Exception {
+    String model = "iris-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingJob job = job(model, iris, 20);
+    List<Map<String, Double>> epochs = new ArrayList<>();
+    List<JobStatus> statuses = new ArrayList<>();
+    JobStatus end;
+    try (JobClient client = new JobClient(clients)) {
+      client.submit(job);
+      end = client.follow(job.jobId(), Duration.ofSeconds(180), epochs::add, statuses::add);
+    }
+    assertThat(end).as("job ended in time").isNotNull();
+    assertThat(statuses.get(0).state()).isEqualTo(JobStatus.State.RUNNING);
+    assertThat(epochs).hasSize(20);
+    assertThat(epochs.get(19)).containsKeys("train_loss", "val_accuracy", "samples_per_s");
+    assertThat(epochs.get(19).get("epoch")).isEqualTo(20.0);
+    assertThat(end.state()).as("%s", end.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    assertThat(end.version()).isEqualTo(1);
+    assertThat(end.metrics().get("val_accuracy")).isGreaterThanOrEqualTo(0.93);
+
+    // metrics: one record per interval, each a batch of several points
+    List<List<MetricPoint>> batches =
+        readUntil(
+            Topics.METRICS.name(),
+            v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
+            l -> l.stream().filter(b -> b.get(0).run().equals(job.jobId())).count() >= 20,
+            Duration.ofSeconds(30));
+    List<List<MetricPoint>> ours =
+        batches.stream().filter(b -> b.get(0).run().equals(job.jobId())).toList();
+    assertThat(ours)
+        .hasSizeGreaterThanOrEqualTo(20)
+        .allSatisfy(b -> assertThat(b).hasSizeGreaterThan(1));
+    assertThat(ours.stream().flatMap(List::stream).map(MetricPoint::name).distinct().toList())
+        .contains("loss", "val_accuracy", "samples_per_s", "data_wait_s", "epoch_time_s");
+
+    ModelEvent event = ModelRegistry.load(clients).event(model, 1, "fp32").orElseThrow();
+    assertThat(event.status()).isEqualTo(ModelEvent.ModelStatus.REGISTERED);
+    assertThat(event.format()).isEqualTo("onnx");
+    assertThat(event.jobId()).isEqualTo(job.jobId());
+    assertThat(event.sha256()).isEqualTo(end.sha256());
+    assertThat(event.metrics()).containsKeys("val_accuracy", "parity_max_abs_diff");
+    assertThat(event.metrics().get("parity_max_abs_diff")).isLessThanOrEqualTo(1e-4);
+
+    byte[] onnx =
+        ModelArtifacts.fetch(clients, model, 1, "fp32", event.sha256(), Duration.ofSeconds(30));
+    assertThat((long) onnx.length).isEqualTo(event.sizeBytes());
+    // the artifact takes raw features: run it on every iris row from the file
+    try (FileBatchFeed feed =
+        new FileBatchFeed(
+            Datasets.file("iris.csv"), ReadOptions.defaults(), null, "label", allocator, 2)) {
+      var batch = feed.epoch().blockFirst(Duration.ofSeconds(30));
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions());
+          OnnxTensor x =
+              OnnxTensor.createTensor(
+                  env, FloatBuffer.wrap(batch.x()), new long[] {batch.rows(), batch.features()});
+          OrtSession.Result r = s.run(Map.of("features", x))) {
+        float[] labels = (float[]) r.get("label").orElseThrow().getValue();
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+          correct += labels[i] == batch.y()[i] ? 1 : 0;
+        }
+        assertThat((double) correct / labels.length).isGreaterThanOrEqualTo(0.9);
+        assertThat(s.getMetadata().getCustomMetadata())
+            .containsEntry("streamforge.dataset.content_hash", irisManifest.contentHash())
+            .containsEntry("streamforge.dataset.version", "1")
+            .containsEntry("streamforge.job", job.jobId());
+      }
+    }
+  }
+
+  @Test
+  void badJobsFailFastWithTheirReasonAndTheWorkerTakesTheNextJob() throws Exception {
+    String model = "bad-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingJob missingDataset = job(model, "no-such-dataset-" + UUID.randomUUID(), 2);
+    TrainingJob missingColumn =
+        with(
+            job(model, iris, 2),
+            "no_such_column",
+            JobSpecs.defaults("x", "x", "x", 0, "x", TaskType.CLASSIFICATION).optimizer(),
+            2);
+    TrainingJob badOptimizer =
+        with(
+            job(model, iris, 2),
+            "label",
+            new TrainingJob.OptimizerSpec("lbfgs", 0.1, 0, 0, null),
+            2);
+    TrainingJob badVersion = job(model, iris, 2);
+    badVersion =
+        new TrainingJob(
+            badVersion.jobId(),
+            null,
+            null,
+            model,
+            iris,
+            99,
+            "label",
+            List.of(),
+            TaskType.CLASSIFICATION,
+            null,
+            badVersion.architecture(),
+            badVersion.optimizer(),
+            16,
+            2,
+            1,
+            0.2,
+            0,
+            "cpu",
+            Map.of(),
+            badVersion.submittedAt());
+    Path csv = java.nio.file.Files.createTempFile("species", ".csv");
+    java.nio.file.Files.writeString(csv, "a,b,label\n1,2,setosa\n3,4,virginica\n5,6,setosa\n");
+    String strings = SharedKafka.cluster().uniqueName("strings");
+    publish(strings, csv);
+    TrainingJob stringLabel = job(model, strings, 2);
+    TrainingJob good = job(model, iris, 3);
+    TrainingJob again = job(model, iris, 3);
+    for (TrainingJob j :
+        List.of(
+            missingDataset, missingColumn, badOptimizer, badVersion, stringLabel, good, again)) {
+      submit(j);
+    }
+    long t0 = System.nanoTime();
+    assertThat(awaitEnd(missingDataset.jobId()).reason()).contains("does not exist");
+    assertThat(awaitEnd(missingColumn.jobId()).reason()).contains("no column 'no_such_column'");
+    assertThat(awaitEnd(badOptimizer.jobId()).reason())
+        .contains("optimizer 'lbfgs' is not supported");
+    assertThat(awaitEnd(badVersion.jobId()).reason()).contains("has no version 99");
+    assertThat(awaitEnd(stringLabel.jobId()).reason())
+        .contains("label column 'label' has type Utf8");
+    JobStatus first = awaitEnd(good.jobId());
+    JobStatus second = awaitEnd(again.jobId());
+    assertThat(first.state()).as("%s", first.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    assertThat(second.state()).as("%s", second.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    // jobs sit in several partitions, so either may come first; versions rise per model
+    assertThat(List.of(first.version(), second.version())).containsExactlyInAnyOrder(1, 2);
+    assertThat(ModelRegistry.load(clients).events(model)).hasSize(2);
+    for (TrainingJob bad :
+        List.of(missingDataset, missingColumn, badOptimizer, badVersion, stringLabel)) {
+      assertThat(awaitEnd(bad.jobId()).state()).isEqualTo(JobStatus.State.FAILED);
+    }
+    System.out.printf("7 jobs in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+}

@@ -1,0 +1,114 @@
+package io.streamforge.training.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamforge.arrowio.dataset.KafkaClients;
+import io.streamforge.arrowio.models.ModelRegistry;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.records.MetricPoint;
+import io.streamforge.schemas.records.ModelEvent;
+import io.streamforge.schemas.records.TrainingJob;
+import io.streamforge.testkit.Datasets;
+import io.streamforge.testkit.SharedKafka;
+import io.streamforge.training.core.JobTrainer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A worker in a JVM of its own is killed with SIGKILL in the middle of a job; another worker of the
+ * group resumes the job from its last checkpoint, and exactly one model is registered.
+ */
+@ExtendWith(SharedKafka.class)
+class WorkerCrashIT {
+  @Test
+  void aKilledWorkersJobIsResumedFromItsCheckpointAndRegisteredOnce(SharedKafka.Cluster cluster)
+      throws Exception {
+    KafkaClients clients = KafkaClients.of(cluster.bootstrapServers());
+    String dataset = cluster.uniqueName("breast-cancer");
+    try (RootAllocator allocator = new RootAllocator()) {
+      TrainingWorkerIT.clients = clients;
+      TrainingWorkerIT.allocator = allocator;
+      TrainingWorkerIT.publish(dataset, Datasets.file("breast_cancer.csv"));
+    }
+    String group = cluster.uniqueName("crash-workers");
+    String model = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingJob job = TrainingWorkerIT.job(model, dataset, 40);
+
+    Process first = startWorkerJvm(cluster.bootstrapServers(), group);
+    TrainingWorker second = null;
+    Thread secondThread = null;
+    try {
+      TrainingWorkerIT.submit(job);
+      // wait until the first worker has finished (and checkpointed) two epochs
+      List<List<MetricPoint>> seen =
+          TrainingWorkerIT.readUntil(
+              Topics.METRICS.name(),
+              v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
+              l -> epochsDone(l, job.jobId()) >= 2,
+              Duration.ofSeconds(120));
+      assertThat(epochsDone(seen, job.jobId()))
+          .as("epochs before the kill")
+          .isGreaterThanOrEqualTo(2);
+      first.destroyForcibly(); // SIGKILL
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.exitValue()).isEqualTo(137);
+      assertThat(ModelRegistry.load(clients).events(model)).as("nothing registered yet").isEmpty();
+
+      second =
+          new TrainingWorker(
+              clients,
+              group,
+              new JobTrainer(),
+              Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000));
+      secondThread = new Thread(second, "second-worker");
+      secondThread.start();
+      JobStatus end = TrainingWorkerIT.awaitEnd(job.jobId());
+      assertThat(end.state()).as("%s", end.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(end.metrics().get("resumed_at_epoch")).isGreaterThanOrEqualTo(3.0);
+      assertThat(end.metrics().get("epochs_run")).isEqualTo(40.0);
+      assertThat(end.metrics().get("val_accuracy")).isGreaterThanOrEqualTo(0.95);
+      List<ModelEvent> events = ModelRegistry.load(clients).events(model);
+      assertThat(events).hasSize(1);
+      assertThat(events.get(0).jobId()).isEqualTo(job.jobId());
+    } finally {
+      first.destroyForcibly();
+      if (second != null) {
+        second.close();
+        secondThread.join(30_000);
+      }
+    }
+  }
+
+  private static long epochsDone(List<List<MetricPoint>> batches, String jobId) {
+    return batches.stream()
+        .flatMap(List::stream)
+        .filter(p -> p.run().equals(jobId) && p.name().equals("epoch"))
+        .count();
+  }
+
+  private static Process startWorkerJvm(String bootstrap, String group) throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java.toString());
+    cmd.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    cmd.add("-Xmx1g");
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(TrainingWorker.class.getName());
+    cmd.add(bootstrap);
+    cmd.add(group);
+    cmd.add("6000");
+    Path log = Path.of("target", "worker-crash-" + UUID.randomUUID() + ".log");
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+}
