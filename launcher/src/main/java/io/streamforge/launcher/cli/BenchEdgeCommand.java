@@ -1,0 +1,540 @@
+package io.streamforge.launcher.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.streamforge.arrowio.dataset.KafkaClients;
+import io.streamforge.arrowio.models.ModelArtifacts;
+import io.streamforge.launcher.UserException;
+import io.streamforge.launcher.broker.EmbeddedBroker;
+import io.streamforge.schemas.TopicAdmin;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.records.ModelEvent;
+import io.streamforge.serving.Edge;
+import io.streamforge.serving.EdgeConfig;
+import io.streamforge.training.core.NetworkWeights;
+import io.streamforge.training.core.Preprocessing;
+import io.streamforge.training.onnx.OnnxExporter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamforge bench edge}: the inference edge under load from wrk (keep-alive), against ONNX
+ * Runtime called in-process in the same JVM in the same run; batching on and off; p99 during
+ * continuous swaps; time from a registry event to traffic on a 10 MB model.
+ */
+@Command(
+    name = "edge",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmarks the inference edge with wrk (Debian package 'wrk') against ONNX Runtime"
+          + " in-process, in one run: throughput and p50/p99 at each concurrency, dynamic"
+          + " batching, p99 during continuous hot swaps, and registry-event-to-traffic time for a"
+          + " 10 MB model over an embedded broker."
+    })
+public final class BenchEdgeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(BenchEdgeCommand.class);
+  private static final String MODEL = "bench";
+
+  @Option(
+      names = "--duration",
+      defaultValue = "10",
+      description = "Seconds per measurement (default ${DEFAULT-VALUE}).")
+  int duration;
+
+  @Option(
+      names = "--concurrency",
+      split = ",",
+      defaultValue = "1,8,64",
+      description = "Concurrent connections / threads (default ${DEFAULT-VALUE}).")
+  List<Integer> concurrency;
+
+  @Option(
+      names = "--features",
+      defaultValue = "64",
+      description = "Model inputs (default ${DEFAULT-VALUE}).")
+  int features;
+
+  @Option(
+      names = "--hidden",
+      split = ",",
+      defaultValue = "256,256",
+      description = "Hidden layer sizes (default ${DEFAULT-VALUE}).")
+  List<Integer> hidden;
+
+  @Option(
+      names = "--classes",
+      defaultValue = "10",
+      description = "Classes (default ${DEFAULT-VALUE}).")
+  int classes;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      description = "Dynamic batching: largest batch (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--batch-delay-ms",
+      defaultValue = "2",
+      description = "Dynamic batching: longest wait (default ${DEFAULT-VALUE}).")
+  long batchDelayMs;
+
+  @Option(
+      names = "--swap-every-ms",
+      defaultValue = "250",
+      description = "Interval between swaps in the swap run (default ${DEFAULT-VALUE}).")
+  long swapEveryMs;
+
+  /** One load measurement. */
+  record Load(String name, int concurrency, double requestsPerSecond, double p50Ms, double p99Ms) {}
+
+  @Override
+  public Integer call() throws Exception {
+    requireWrk();
+    log.info(
+        "configuration: duration={}s, concurrency={}, model {}-{}-{}, batching {}x{}ms",
+        duration,
+        concurrency,
+        features,
+        hidden,
+        classes,
+        batchSize,
+        batchDelayMs);
+    byte[] model = mlp(features, hidden, classes, 1);
+    List<Load> loads = new ArrayList<>();
+    Path body = Files.createTempFile("streamforge-bench-", ".json");
+    Path script = Files.createTempFile("streamforge-bench-", ".lua");
+    try {
+      Files.writeString(body, requestBody(features));
+      Files.writeString(
+          script,
+          "wrk.method = \"POST\"\n"
+              + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+              + "local f = io.open(\""
+              + body
+              + "\", \"r\")\nwrk.body = f:read(\"*a\")\nf:close()\n");
+
+      for (int c : concurrency) {
+        loads.add(inProcess(model, c));
+      }
+      try (Edge edge = Edge.start(EdgeConfig.defaults().withHttpPort(0), null, null)) {
+        edge.deploy(MODEL, 1, model, true);
+        for (int c : concurrency) {
+          loads.add(wrk("edge", edge.port(), c, script, duration));
+        }
+        // Continuous swaps under load at the middle concurrency.
+        int c = concurrency.get(concurrency.size() / 2);
+        Load steady = wrk("edge steady", edge.port(), c, script, duration);
+        AtomicBoolean swapping = new AtomicBoolean(true);
+        AtomicInteger swaps = new AtomicInteger();
+        Thread swapper =
+            new Thread(
+                () -> {
+                  int v = 2;
+                  while (swapping.get()) {
+                    try {
+                      edge.deploy(MODEL, v, mlp(features, hidden, classes, v), true);
+                      v++;
+                      swaps.incrementAndGet();
+                      Thread.sleep(swapEveryMs);
+                    } catch (InterruptedException e) {
+                      return;
+                    } catch (Exception e) {
+                      log.error("swap failed", e);
+                      return;
+                    }
+                  }
+                },
+                "bench-swapper");
+        swapper.start();
+        Load during = wrk("edge during swaps", edge.port(), c, script, duration);
+        swapping.set(false);
+        swapper.join();
+        loads.add(steady);
+        loads.add(during);
+        log.info("{} swaps during the swap run", swaps.get());
+        System.out.printf("swaps during the swap run: %d%n", swaps.get());
+      }
+      try (Edge edge =
+          Edge.start(
+              EdgeConfig.defaults()
+                  .withHttpPort(0)
+                  .withBatching(batchSize, Duration.ofMillis(batchDelayMs)),
+              null,
+              null)) {
+        edge.deploy(MODEL, 1, model, true);
+        int c = concurrency.get(concurrency.size() - 1);
+        loads.add(wrk("edge batching", edge.port(), c, script, duration));
+      }
+    } finally {
+      Files.deleteIfExists(body);
+      Files.deleteIfExists(script);
+    }
+    print(loads, System.out);
+    swapLatencyOverKafka();
+    return 0;
+  }
+
+  /** ONNX Runtime in this JVM: c threads calling one session with one row each. */
+  private Load inProcess(byte[] model, int c) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(EdgeConfig.defaults().intraOpThreads());
+      try (OrtSession session = env.createSession(model, options)) {
+        float[] row = row(features);
+        long end = System.nanoTime() + Duration.ofSeconds(duration).toNanos();
+        List<long[]> perThread = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        AtomicInteger counts = new AtomicInteger();
+        for (int t = 0; t < c; t++) {
+          long[] latencies = new long[2_000_000];
+          perThread.add(latencies);
+          int index = t;
+          Thread thread =
+              new Thread(
+                  () -> {
+                    int n = 0;
+                    try (OnnxTensor x =
+                        OnnxTensor.createTensor(
+                            env, FloatBuffer.wrap(row), new long[] {1, features})) {
+                      while (System.nanoTime() < end && n < latencies.length) {
+                        long t0 = System.nanoTime();
+                        try (OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, x))) {
+                          latencies[n++] = System.nanoTime() - t0;
+                        }
+                      }
+                    } catch (Exception e) {
+                      log.error("in-process thread {} failed", index, e);
+                    }
+                    perThread.set(index, Arrays.copyOf(latencies, n));
+                    counts.addAndGet(n);
+                  });
+          threads.add(thread);
+        }
+        long t0 = System.nanoTime();
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+          t.join();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long[] all = perThread.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Load(
+            "in-process ORT",
+            c,
+            counts.get() / seconds,
+            all[all.length / 2] / 1e6,
+            all[(int) Math.min(all.length - 1, Math.floor(all.length * 0.99))] / 1e6);
+      }
+    }
+  }
+
+  private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern PCT =
+      Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
+  private static final Pattern NON2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
+
+  private Load wrk(String name, int port, int c, Path script, int seconds) throws Exception {
+    List<String> cmd =
+        List.of(
+            "wrk",
+            "-t",
+            Integer.toString(Math.min(c, 2)),
+            "-c",
+            Integer.toString(c),
+            "-d",
+            seconds + "s",
+            "--latency",
+            "-s",
+            script.toString(),
+            "http://127.0.0.1:" + port + "/v2/models/" + MODEL + "/infer");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("wrk failed:\n" + out);
+    }
+    log.debug("wrk {} c={}:\n{}", name, c, out);
+    Matcher m = NON2XX.matcher(out);
+    if (m.find()) {
+      System.out.printf("%s c=%d: %s non-2xx responses%n", name, c, m.group(1));
+    }
+    Matcher rps = RPS.matcher(out);
+    if (!rps.find()) {
+      throw new IllegalStateException("no Requests/sec in wrk output:\n" + out);
+    }
+    double p50 = Double.NaN;
+    double p99 = Double.NaN;
+    Matcher pct = PCT.matcher(out);
+    while (pct.find()) {
+      double v = Double.parseDouble(pct.group(2));
+      double ms =
+          switch (pct.group(3)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+          };
+      if (pct.group(1).equals("50")) {
+        p50 = ms;
+      } else {
+        p99 = ms;
+      }
+    }
+    return new Load(name, c, Double.parseDouble(rps.group(1)), p50, p99);
+  }
+
+  private void print(List<Load> loads, java.io.PrintStream out) {
+    out.printf(
+        "%n%-22s %5s %12s %10s %10s%n", "benchmark", "conc", "requests/s", "p50 ms", "p99 ms");
+    for (Load l : loads) {
+      out.printf(
+          Locale.ROOT,
+          "%-22s %5d %,12.0f %10.3f %10.3f%n",
+          l.name(),
+          l.concurrency(),
+          l.requestsPerSecond(),
+          l.p50Ms(),
+          l.p99Ms());
+    }
+    for (int c : concurrency) {
+      Load ort = find(loads, "in-process ORT", c);
+      Load edge = find(loads, "edge", c);
+      if (ort != null && edge != null) {
+        out.printf(
+            Locale.ROOT,
+            "edge / in-process at c=%d: %.2fx throughput%n",
+            c,
+            edge.requestsPerSecond() / ort.requestsPerSecond());
+      }
+    }
+    int top = concurrency.get(concurrency.size() - 1);
+    Load batching = find(loads, "edge batching", top);
+    Load plain = find(loads, "edge", top);
+    if (batching != null && plain != null) {
+      out.printf(
+          Locale.ROOT,
+          "batching / unbatched edge at c=%d: %.2fx throughput%n",
+          top,
+          batching.requestsPerSecond() / plain.requestsPerSecond());
+    }
+    Load steady =
+        loads.stream().filter(l -> l.name().equals("edge steady")).findFirst().orElse(null);
+    Load during =
+        loads.stream().filter(l -> l.name().equals("edge during swaps")).findFirst().orElse(null);
+    if (steady != null && during != null) {
+      out.printf(
+          Locale.ROOT,
+          "p99 during swaps / steady p99 at c=%d: %.2fx%n",
+          steady.concurrency(),
+          during.p99Ms() / steady.p99Ms());
+    }
+  }
+
+  private static Load find(List<Load> loads, String name, int c) {
+    return loads.stream()
+        .filter(l -> l.name().equals(name) && l.concurrency() == c)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * Registry event to traffic for a ~10 MB model: an edge following an embedded broker; v(n+1)'s
+   * artifact is published, then its REGISTERED event; the clock runs from that event's send to the
+   * first response answered by v(n+1). Three swaps, median.
+   */
+  private void swapLatencyOverKafka() throws Exception {
+    int width = 1_100; // 64-1100-1100-10: about 2.5M float weights, 10 MB of ONNX
+    Path dir = Files.createTempDirectory("streamforge-bench-edge-");
+    try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0, Map.of())) {
+      KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+      TopicAdmin.ensure(clients.admin(), Topics.ALL);
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      String request = requestBody(features);
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(clients.producer("bench-edge"))) {
+        register(producer, 1, mlp(features, List.of(width, width), classes, 1));
+        try (Edge edge = Edge.start(EdgeConfig.defaults().withHttpPort(0), clients, null)) {
+          if (!edge.awaitReady(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("edge not ready");
+          }
+          waitForVersion(http, edge.port(), request, 1, Duration.ofSeconds(60));
+          double[] seconds = new double[3];
+          int size = 0;
+          for (int i = 0; i < seconds.length; i++) {
+            int v = i + 2;
+            byte[] bytes = mlp(features, List.of(width, width), classes, v);
+            size = bytes.length;
+            String sha = publishArtifact(producer, v, bytes);
+            long t0 = System.nanoTime();
+            sendEvent(producer, v, sha, bytes.length);
+            waitForVersion(http, edge.port(), request, v, Duration.ofSeconds(60));
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+          }
+          Arrays.sort(seconds);
+          System.out.printf(
+              Locale.ROOT,
+              "registry event to traffic, %.1f MB model: median %.3f s (runs %s)%n",
+              size / 1e6,
+              seconds[1],
+              Arrays.toString(seconds));
+        }
+      }
+    } finally {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private void register(KafkaProducer<String, byte[]> producer, int version, byte[] bytes) {
+    sendEvent(producer, version, publishArtifact(producer, version, bytes), bytes.length);
+  }
+
+  private static String publishArtifact(
+      KafkaProducer<String, byte[]> producer, int version, byte[] bytes) {
+    return ModelArtifacts.publish(
+        producer, Topics.MODEL_ARTIFACTS.partitions(), MODEL, version, "fp32", bytes);
+  }
+
+  private static void sendEvent(
+      KafkaProducer<String, byte[]> producer, int version, String sha, long size) {
+    ModelEvent e =
+        new ModelEvent(
+            MODEL,
+            version,
+            "fp32",
+            "onnx",
+            ModelEvent.ModelStatus.REGISTERED,
+            sha,
+            size,
+            Map.of(),
+            null,
+            "bench",
+            null,
+            Instant.now());
+    producer.send(
+        new ProducerRecord<>(
+            Topics.MODELS.name(),
+            e.key(),
+            Topics.MODELS.valueSerde().serializer().serialize(Topics.MODELS.name(), e)));
+    producer.flush();
+  }
+
+  private static void waitForVersion(
+      HttpClient http, int port, String body, int version, Duration timeout) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/v2/models/" + MODEL + "/infer"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200
+          && r.headers()
+              .firstValue("x-model-version")
+              .map(Integer.toString(version)::equals)
+              .orElse(false)) {
+        return;
+      }
+      Thread.sleep(2);
+    }
+    throw new IllegalStateException("version " + version + " took no traffic within " + timeout);
+  }
+
+  /** A random MLP exported with the training consumers' ONNX exporter (no standardization). */
+  static byte[] mlp(int features, List<Integer> hidden, int classes, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<NetworkWeights.Layer> layers = new ArrayList<>();
+    int in = features;
+    List<Integer> widths = new ArrayList<>(hidden);
+    widths.add(classes);
+    for (int k = 0; k < widths.size(); k++) {
+      int out = widths.get(k);
+      float[] w = new float[out * in];
+      float scale = (float) Math.sqrt(2.0 / in);
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (random.nextGaussian() * scale);
+      }
+      layers.add(new NetworkWeights.Dense(in, out, w, new float[out]));
+      if (k < widths.size() - 1) {
+        layers.add(new NetworkWeights.Act("relu"));
+      }
+      in = out;
+    }
+    List<String> names = new ArrayList<>();
+    double[] mean = new double[features];
+    double[] std = new double[features];
+    for (int i = 0; i < features; i++) {
+      names.add("f" + i);
+      std[i] = 1;
+    }
+    float[] labels = new float[classes];
+    for (int i = 0; i < classes; i++) {
+      labels[i] = i;
+    }
+    Preprocessing prep =
+        new Preprocessing(names, mean, std, labels, 0, 1, 0, 0.2, new float[0], new float[0]);
+    return OnnxExporter.export(new NetworkWeights(layers), prep, true, "bench", "bench", Map.of());
+  }
+
+  private static float[] row(int features) {
+    float[] row = new float[features];
+    for (int i = 0; i < features; i++) {
+      row[i] = (i % 7) * 0.25f;
+    }
+    return row;
+  }
+
+  private static String requestBody(int features) {
+    StringBuilder data = new StringBuilder();
+    float[] row = row(features);
+    for (int i = 0; i < row.length; i++) {
+      data.append(i == 0 ? "" : ",").append(row[i]);
+    }
+    return "{\"inputs\":[{\"name\":\""
+        + OnnxExporter.INPUT
+        + "\",\"datatype\":\"FP32\",\"shape\":[1,"
+        + features
+        + "],\"data\":["
+        + data
+        + "]}]}";
+  }
+
+  private static void requireWrk() throws IOException, InterruptedException {
+    try {
+      Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      p.waitFor();
+    } catch (IOException e) {
+      throw new UserException("bench edge needs wrk on the PATH: apt-get install wrk");
+    }
+  }
+}
