@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (see docs/benchmarks.md for method and results).",
-    subcommands = {BenchDatasetCommand.class, BenchEdgeCommand.class, BenchCommand.Jmh.class})
+    subcommands = {
+      BenchDatasetCommand.class,
+      BenchEdgeCommand.class,
+      BenchTrainCommand.class,
+      BenchCommand.Jmh.class
+    })
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -212,7 +212,8 @@ public final class BenchEdgeCommand implements Callable<Integer> {
    */
   private EdgeConfig sized(EdgeConfig config) {
     int top = concurrency.stream().mapToInt(Integer::intValue).max().orElse(64);
-    return config.withWorkers(config.workerThreads(), Math.max(config.workerThreads() * 4, 2 * top));
+    return config.withWorkers(
+        config.workerThreads(), Math.max(config.workerThreads() * 4, 2 * top));
   }
 
   /** ONNX Runtime in this JVM: c threads calling one session with one row each. */
@@ -268,8 +269,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     }
   }
 
-  private static final Pattern TOTAL =
-      Pattern.compile("(\\d+) requests in ([0-9.]+)s,");
+  private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in ([0-9.]+)s,");
   private static final Pattern PCT =
       Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
   private static final Pattern NON2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
