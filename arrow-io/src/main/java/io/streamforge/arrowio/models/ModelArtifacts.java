@@ -121,7 +121,8 @@ public final class ModelArtifacts {
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {
-        throw new ArtifactException("artifact " + id + ": topic " + topic + " does not exist");
+        throw new ArtifactException(
+            "artifact " + id + ": topic " + topic + " does not exist", null, true);
       }
       TopicPartition tp = new TopicPartition(topic, partitionOf(id, infos.size()));
       consumer.assign(List.of(tp));
@@ -131,7 +132,7 @@ public final class ModelArtifacts {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (consumer.position(tp) < end) {
         if (System.nanoTime() > deadline) {
-          throw new ArtifactException("artifact " + id + ": timed out reading " + tp);
+          throw new ArtifactException("artifact " + id + ": timed out reading " + tp, null, true);
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           if (r.value() == null || r.key() == null || !r.key().startsWith(id + ":")) {
@@ -169,7 +170,7 @@ public final class ModelArtifacts {
   static byte[] assemble(String id, ArtifactChunk[] chunks, String expectedSha256) {
     if (chunks == null) {
       throw new ArtifactException(
-          "artifact " + id + " not found in " + Topics.MODEL_ARTIFACTS.name());
+          "artifact " + id + " not found in " + Topics.MODEL_ARTIFACTS.name(), null, true);
     }
     long total = -1;
     for (int i = 0; i < chunks.length; i++) {

@@ -56,7 +56,8 @@ class ModelArtifactsIT {
         .hasMessageContaining("does not match its registry event");
     assertThatThrownBy(
             () -> ModelArtifacts.fetch(clients, model, 2, "fp32", null, Duration.ofSeconds(30)))
-        .hasMessageContaining("artifact " + model + ":2:fp32 not found");
+        .hasMessageContaining("artifact " + model + ":2:fp32 not found")
+        .satisfies(e -> assertThat(((ArtifactException) e).retriable()).isTrue());
   }
 
   @Test
@@ -94,7 +95,8 @@ class ModelArtifactsIT {
     }
     assertThatThrownBy(
             () -> ModelArtifacts.fetch(clients, model, 1, "fp32", null, Duration.ofSeconds(30)))
-        .hasMessageContaining("is corrupt: sha256");
+        .hasMessageContaining("is corrupt: sha256")
+        .satisfies(e -> assertThat(((ArtifactException) e).retriable()).isFalse());
     assertThatThrownBy(
             () -> ModelArtifacts.fetch(clients, model, 2, "fp32", null, Duration.ofSeconds(30)))
         .hasMessageContaining("is incomplete: chunk 1 of 2 is missing");

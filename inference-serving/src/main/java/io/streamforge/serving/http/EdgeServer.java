@@ -132,9 +132,12 @@ public final class EdgeServer {
         () ->
             vertx.executeBlocking(
                 () -> {
-                  batchTimer.shutdown();
+                  // Workers first: a queued request may still hand its row to the batcher, whose
+                  // timer must accept it; then the timer, after its last flush.
                   workers.shutdown();
                   workers.awaitTermination(10, TimeUnit.SECONDS);
+                  batchTimer.shutdown();
+                  batchTimer.awaitTermination(5, TimeUnit.SECONDS);
                   return null;
                 },
                 false));

@@ -3,6 +3,7 @@ package io.streamforge.serving.kafka;
 import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ArtifactException;
 import io.streamforge.arrowio.models.ModelArtifacts;
+import io.streamforge.schemas.KafkaUnavailableException;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.Deployment;
@@ -18,6 +19,7 @@ import io.streamforge.serving.model.RoutePlan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,9 @@ public final class ModelManager implements AutoCloseable {
   private final Map<String, Deployment> deployments = new ConcurrentHashMap<>();
   private final Set<String> failed = new HashSet<>(); // model:version:variant:sha256
   private final CountDownLatch ready = new CountDownLatch(1);
+  private static final Duration RETRY = Duration.ofSeconds(5);
+  private final Map<String, Long> retryAt = new HashMap<>(); // model -> nanoTime; manager thread
+  private volatile Throwable stoppedBy;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile KafkaConsumer<String, byte[]> consumer;
@@ -97,8 +102,28 @@ public final class ModelManager implements AutoCloseable {
     return ready.getCount() == 0;
   }
 
+  /**
+   * Waits until the initial models are loaded; false when the time ran out.
+   *
+   * @throws IllegalStateException when the manager stopped before it got ready (say, Kafka could
+   *     not be read), so that callers fail instead of waiting forever
+   */
   public boolean awaitReady(Duration timeout) throws InterruptedException {
-    return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!ready.await(
+        Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+        TimeUnit.MILLISECONDS)) {
+      Throwable stopped = stoppedBy;
+      if (stopped != null) {
+        throw new IllegalStateException(
+            "the model manager stopped before the edge was ready: " + stopped.getMessage(),
+            stopped);
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The latest registry event of a version of the served variant, if any. */
@@ -169,6 +194,17 @@ public final class ModelManager implements AutoCloseable {
           }
         }
         dirty.clear();
+        long now = System.nanoTime();
+        retryAt
+            .entrySet()
+            .removeIf(
+                e -> {
+                  if (e.getValue() - now <= 0) {
+                    dirty.add(e.getKey());
+                    return true;
+                  }
+                  return false;
+                });
         if (initial) {
           initial = false;
           ready.countDown();
@@ -180,6 +216,7 @@ public final class ModelManager implements AutoCloseable {
         log.error("model manager woken unexpectedly", e);
       }
     } catch (RuntimeException e) {
+      stoppedBy = e;
       log.error("model manager stopped: the edge keeps serving what it has", e);
     }
   }
@@ -302,7 +339,17 @@ public final class ModelManager implements AutoCloseable {
       metrics.loaded(id, ms);
       log.info("{}: loaded in {} ms", id, ms);
       return true;
-    } catch (ArtifactException | ModelLoadException e) {
+    } catch (ArtifactException | ModelLoadException | KafkaUnavailableException e) {
+      if (e instanceof KafkaUnavailableException
+          || (e instanceof ArtifactException a && a.retriable())) {
+        // Not the artifact's fault: try again later, and tell no one it failed.
+        repository.failed(id, "not loaded yet, retrying: " + e.getMessage());
+        metrics.loadFailed(id);
+        log.warn(
+            "{}: not loaded yet ({}); retrying in {} s", id, e.getMessage(), RETRY.toSeconds());
+        retryAt.put(model, System.nanoTime() + RETRY.toNanos());
+        return false;
+      }
       failed.add(attempt);
       repository.failed(id, e.getMessage());
       metrics.loadFailed(id);

@@ -64,9 +64,23 @@ public final class WorkerCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     System.err.printf(
         "worker: %s, group %s, %d job(s) at a time%n", connection.describe(), group, concurrency);
+    java.util.concurrent.atomic.AtomicReference<Throwable> died =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    for (Thread t : threads) {
+      t.setUncaughtExceptionHandler(
+          (thread, e) -> {
+            died.compareAndSet(null, e);
+            org.slf4j.LoggerFactory.getLogger(WorkerCommand.class)
+                .error("{} died", thread.getName(), e);
+          });
+    }
     threads.forEach(Thread::start);
     for (Thread t : threads) {
       t.join();
+    }
+    if (died.get() != null) {
+      System.err.println("worker: a worker thread died: " + died.get());
+      return 1;
     }
     return 0;
   }

@@ -108,11 +108,19 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
           groupId);
       while (running.get()) {
         for (ConsumerRecord<String, byte[]> r : jobs.poll(Duration.ofMillis(500))) {
-          handle(r, runner, producer);
-          jobs.commitSync(
-              Map.of(
-                  new TopicPartition(r.topic(), r.partition()),
-                  new OffsetAndMetadata(r.offset() + 1)));
+          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+          try {
+            handle(r, runner, producer);
+          } catch (RuntimeException e) {
+            // Failures of the job itself are reported inside handle(); what gets here is the
+            // platform failing around it (the registry or status topic unreachable): retry the
+            // job later rather than lose it or stop the worker.
+            log.error("job at {}@{} could not be handled; retrying in 5 s", tp, r.offset(), e);
+            jobs.seek(tp, r.offset());
+            sleepQuietly(Duration.ofSeconds(5));
+            break;
+          }
+          commit(jobs, tp, r.offset() + 1);
           jobsDone.incrementAndGet();
           if (!running.get()) {
             break;
@@ -255,6 +263,27 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
         new TrainingWorker(KafkaClients.of(args[0]), args[1], new JobTrainer(), overrides);
     Runtime.getRuntime().addShutdownHook(new Thread(w::close, "worker-shutdown"));
     w.run();
+  }
+
+  /**
+   * Commits a finished job's offset. A shutdown request wakes the consumer up; the wake-up may hit
+   * this commit, which is then made again so the finished job is not trained twice.
+   */
+  private static void commit(KafkaConsumer<String, byte[]> jobs, TopicPartition tp, long next) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(tp, new OffsetAndMetadata(next));
+    try {
+      jobs.commitSync(offsets);
+    } catch (WakeupException e) {
+      jobs.commitSync(offsets);
+    }
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops after the current job (or at once when idle). */
