@@ -81,184 +81,108 @@ public record EdgeConfig(
   }
 
   public EdgeConfig withHttpPort(int port) {
-    return new EdgeConfig(
-        host,
-        port,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.httpPort = port);
   }
 
   public EdgeConfig withHost(String h) {
-    return new EdgeConfig(
-        h,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.host = h);
   }
 
   public EdgeConfig withAdminToken(String token) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        token,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.adminToken = token);
   }
 
   public EdgeConfig withWorkers(int threads, int queue) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        threads,
-        queue,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(
+        b -> {
+          b.workerThreads = threads;
+          b.queueCapacity = queue;
+        });
   }
 
   public EdgeConfig withIntraOpThreads(int threads) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        threads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.intraOpThreads = threads);
   }
 
   public EdgeConfig withMaxBodyBytes(int bytes) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        bytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.maxBodyBytes = bytes);
   }
 
   public EdgeConfig withVariant(String v) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        v,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.variant = v);
   }
 
   public EdgeConfig withModels(Predicate<String> m) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        m,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.models = m);
   }
 
   public EdgeConfig withMetricsPeriod(Duration p) {
-    return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        p,
-        edgeId,
-        maxBatchSize,
-        maxBatchDelay);
+    return copy(b -> b.metricsPeriod = p);
   }
 
-  /** Dynamic batching: up to {@code size} requests (1: off) waiting at most {@code delay}. */
+  /** Dynamic batching: at most {@code size} requests, waiting at most {@code delay} (1: off). */
   public EdgeConfig withBatching(int size, Duration delay) {
+    return copy(
+        b -> {
+          b.maxBatchSize = size;
+          b.maxBatchDelay = delay;
+        });
+  }
+
+  /** This configuration with {@code change} applied (the constructor validates the result). */
+  private EdgeConfig copy(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new EdgeConfig(
-        host,
-        httpPort,
-        adminToken,
-        workerThreads,
-        queueCapacity,
-        intraOpThreads,
-        maxBodyBytes,
-        variant,
-        models,
-        fetchTimeout,
-        metricsPeriod,
-        edgeId,
-        size,
-        delay);
+        f.host,
+        f.httpPort,
+        f.adminToken,
+        f.workerThreads,
+        f.queueCapacity,
+        f.intraOpThreads,
+        f.maxBodyBytes,
+        f.variant,
+        f.models,
+        f.fetchTimeout,
+        f.metricsPeriod,
+        f.edgeId,
+        f.maxBatchSize,
+        f.maxBatchDelay);
+  }
+
+  /** The components as mutable fields, for {@link #copy}. */
+  private static final class Fields {
+    String host;
+    int httpPort;
+    String adminToken;
+    int workerThreads;
+    int queueCapacity;
+    int intraOpThreads;
+    int maxBodyBytes;
+    String variant;
+    Predicate<String> models;
+    Duration fetchTimeout;
+    Duration metricsPeriod;
+    String edgeId;
+    int maxBatchSize;
+    Duration maxBatchDelay;
+
+    Fields(EdgeConfig c) {
+      host = c.host;
+      httpPort = c.httpPort;
+      adminToken = c.adminToken;
+      workerThreads = c.workerThreads;
+      queueCapacity = c.queueCapacity;
+      intraOpThreads = c.intraOpThreads;
+      maxBodyBytes = c.maxBodyBytes;
+      variant = c.variant;
+      models = c.models;
+      fetchTimeout = c.fetchTimeout;
+      metricsPeriod = c.metricsPeriod;
+      edgeId = c.edgeId;
+      maxBatchSize = c.maxBatchSize;
+      maxBatchDelay = c.maxBatchDelay;
+    }
   }
 
   /** For the start-up print; the token is never shown. */

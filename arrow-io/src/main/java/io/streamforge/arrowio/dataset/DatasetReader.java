@@ -77,12 +77,10 @@ public final class DatasetReader implements AutoCloseable {
             new TopicPartition(topic, r.partition()), new long[] {r.startOffset(), r.endOffset()});
       }
     }
-    Map<String, Object> config = clients.consumer("streamforge-reader-" + manifest.key());
+    Map<String, Object> config = clients.boundedConsumer("streamforge-reader-" + manifest.key());
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     // Records below a range start that were deleted must fail the read, not silently skip ahead.
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-    // Ranges end at or before the log end: a fetch there must not wait for data that won't come.
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     this.consumer = new KafkaConsumer<>(config);
     this.serde = new DatasetBatchSerde(io.streamforge.schemas.arrow.Compression.ZSTD, allocator);
     consumer.assign(ranges.keySet());

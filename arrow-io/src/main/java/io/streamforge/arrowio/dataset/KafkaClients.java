@@ -91,4 +91,14 @@ public record KafkaClients(Map<String, Object> common) {
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;
   }
+
+  /**
+   * A consumer that reads up to known end offsets (snapshots, sealed ranges, artifacts): the broker
+   * never holds a fetch waiting for data that will not come.
+   */
+  public Map<String, Object> boundedConsumer(String clientId) {
+    Map<String, Object> c = consumer(clientId);
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    return c;
+  }
 }

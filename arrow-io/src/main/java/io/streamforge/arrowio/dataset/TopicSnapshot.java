@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -37,9 +36,7 @@ public final class TopicSnapshot {
       KafkaClients clients, Topic<String, V> topic, BiConsumer<String, V> action) {
     Duration timeout = clients.apiTimeout();
     Deserializer<V> values = topic.valueSerde().deserializer();
-    Map<String, Object> config = clients.consumer("streamforge-snapshot-" + topic.name());
-    // A snapshot ends at the current end offsets: never let the broker hold a fetch there.
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    Map<String, Object> config = clients.boundedConsumer("streamforge-snapshot-" + topic.name());
     long t0 = System.nanoTime();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), timeout);

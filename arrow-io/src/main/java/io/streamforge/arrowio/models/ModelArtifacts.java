@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -116,8 +115,7 @@ public final class ModelArtifacts {
     String id = artifactId(model, version, variant);
     String topic = Topics.MODEL_ARTIFACTS.name();
     Deserializer<ArtifactChunk> deserializer = Topics.MODEL_ARTIFACTS.valueSerde().deserializer();
-    Map<String, Object> config = clients.consumer("streamforge-artifacts");
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    Map<String, Object> config = clients.boundedConsumer("streamforge-artifacts");
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
       if (infos == null || infos.isEmpty()) {

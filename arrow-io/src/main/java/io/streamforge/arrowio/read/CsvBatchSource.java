@@ -190,20 +190,15 @@ public final class CsvBatchSource implements BatchSource {
       BufferAllocator allocator,
       BadRowHandler handler)
       throws IOException {
-    try {
-      Objects.requireNonNull(sourceName, "sourceName");
-      Objects.requireNonNull(options, "options");
-      Objects.requireNonNull(allocator, "allocator");
-      Objects.requireNonNull(handler, "handler");
-      return new CsvBatchSource(in, sourceName, totalBytes, options, allocator, handler);
-    } catch (IOException | RuntimeException | Error e) {
-      try {
-        in.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
+    return Streams.closeOnFailure(
+        in,
+        () -> {
+          Objects.requireNonNull(sourceName, "sourceName");
+          Objects.requireNonNull(options, "options");
+          Objects.requireNonNull(allocator, "allocator");
+          Objects.requireNonNull(handler, "handler");
+          return new CsvBatchSource(in, sourceName, totalBytes, options, allocator, handler);
+        });
   }
 
   private List<String> readNames(CsvOptions options) throws IOException {

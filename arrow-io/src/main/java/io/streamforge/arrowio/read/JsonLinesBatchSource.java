@@ -175,20 +175,15 @@ public final class JsonLinesBatchSource implements BatchSource {
       BufferAllocator allocator,
       BadRowHandler handler)
       throws IOException {
-    try {
-      Objects.requireNonNull(sourceName, "sourceName");
-      Objects.requireNonNull(options, "options");
-      Objects.requireNonNull(allocator, "allocator");
-      Objects.requireNonNull(handler, "handler");
-      return new JsonLinesBatchSource(in, sourceName, totalBytes, options, allocator, handler);
-    } catch (IOException | RuntimeException | Error e) {
-      try {
-        in.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
+    return Streams.closeOnFailure(
+        in,
+        () -> {
+          Objects.requireNonNull(sourceName, "sourceName");
+          Objects.requireNonNull(options, "options");
+          Objects.requireNonNull(allocator, "allocator");
+          Objects.requireNonNull(handler, "handler");
+          return new JsonLinesBatchSource(in, sourceName, totalBytes, options, allocator, handler);
+        });
   }
 
   /**
