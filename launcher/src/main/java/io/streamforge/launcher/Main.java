@@ -4,12 +4,17 @@ import io.streamforge.arrowio.dataset.DatasetUnavailableException;
 import io.streamforge.arrowio.read.BadInputException;
 import io.streamforge.launcher.cli.BenchCommand;
 import io.streamforge.launcher.cli.BrokerCommand;
+import io.streamforge.launcher.cli.CancelCommand;
 import io.streamforge.launcher.cli.DatasetsCommand;
 import io.streamforge.launcher.cli.DemoCommand;
 import io.streamforge.launcher.cli.EdgeCommand;
 import io.streamforge.launcher.cli.PublishCommand;
+import io.streamforge.launcher.cli.StatusCommand;
+import io.streamforge.launcher.cli.StreamsCommand;
+import io.streamforge.launcher.cli.SubmitCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
 import io.streamforge.launcher.cli.TrainCommand;
+import io.streamforge.launcher.cli.TrialsCommand;
 import io.streamforge.launcher.cli.WorkerCommand;
 import io.streamforge.schemas.KafkaUnavailableException;
 import java.io.PrintWriter;
@@ -34,6 +39,11 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       WorkerCommand.class,
       TrainCommand.class,
+      StreamsCommand.class,
+      SubmitCommand.class,
+      StatusCommand.class,
+      TrialsCommand.class,
+      CancelCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,419 @@
+package io.streamforge.streams.agents;
+
+import io.streamforge.agents.architect.Design;
+import io.streamforge.agents.search.Observation;
+import io.streamforge.agents.search.Sampler;
+import io.streamforge.schemas.Topics;
+import io.streamforge.schemas.records.AgentMessage;
+import io.streamforge.schemas.records.ControlCommand;
+import io.streamforge.schemas.records.TrainingJob;
+import io.streamforge.streams.support.Json;
+import io.streamforge.streams.support.Messages;
+import io.streamforge.streams.support.Out;
+import io.streamforge.streams.support.Payloads;
+import io.streamforge.streams.support.SeenIds;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training-optimization agent: runs a workflow's hyperparameter search. On a {@code search}
+ * request it proposes trials with the chosen sampler (TPE, random or GP) over the architect's space
+ * and puts them on {@code training.jobs}, at most {@code parallelTrials} at once and {@code
+ * maxTrials} in all, none after the deadline; the workers' job statuses end trials (the value is
+ * the validation metric, negated when higher is better, since samplers minimize). Every change of a
+ * trial goes out as a {@code trial} event; when the last trial ends it answers with the best.
+ * {@code cancel} stops the running trials.
+ *
+ * <p>Proposals are reproducible: the sampler sees only the finished trials and the trial index, and
+ * the state (in a changelogged store) is all there is, so a restart goes on where it was.
+ */
+public final class OptimizerTopology {
+  private static final Logger log = LoggerFactory.getLogger(OptimizerTopology.class);
+
+  private OptimizerTopology() {}
+
+  public static final String APP = "optimizer";
+  public static final String STORE = "search-state";
+  public static final String SEEN = "optimizer-seen";
+
+  /** A workflow's search. */
+  public static final class SearchState {
+    public String workflowId;
+    public String requestId;
+    public AgentMessage request;
+    public Payloads.SearchRequest search;
+    public Map<String, Payloads.Trial> trials = new TreeMap<>();
+    public boolean cancelled;
+    public boolean answered;
+    public String stoppedBy;
+  }
+
+  public static Topology build(Duration tick) {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(STORE), Serdes.String(), Json.serde(SearchState.class)));
+    builder.addStateStore(SeenIds.store(SEEN));
+    KStream<String, Out> out =
+        builder.stream(
+                Topics.AGENT_MESSAGES.name(),
+                Consumed.with(Topics.AGENT_MESSAGES.keySerde(), Topics.AGENT_MESSAGES.valueSerde()))
+            .filter((k, m) -> m != null && k != null && concerns(m))
+            .process(() -> new Search(tick), STORE, SEEN);
+    Out.route(out);
+    return builder.build();
+  }
+
+  static boolean concerns(AgentMessage m) {
+    return Messages.OPTIMIZER.equals(m.target())
+        || (Payloads.JOB_STATUS.equals(m.payloadType())
+            && m.correlationId() != null
+            && m.correlationId()
+                .contains(io.streamforge.streams.orchestrator.WorkflowMachine.TRIAL_INFIX))
+        || Payloads.DEBUG_ACTION.equals(m.payloadType());
+  }
+
+  static final class Search implements Processor<String, AgentMessage, String, Out> {
+    private final Duration tick;
+    private ProcessorContext<String, Out> context;
+    private KeyValueStore<String, SearchState> store;
+    private SeenIds seen;
+
+    Search(Duration tick) {
+      this.tick = tick;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Out> context) {
+      this.context = context;
+      this.store = context.getStateStore(STORE);
+      this.seen = new SeenIds(context.getStateStore(SEEN));
+      seen.schedulePurge(context);
+      context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::onTick);
+    }
+
+    @Override
+    public void process(Record<String, AgentMessage> r) {
+      AgentMessage m = r.value();
+      long now = context.currentSystemTimeMs();
+      if (!seen.firstTime(m.id(), now)) {
+        return;
+      }
+      SearchState s = store.get(r.key());
+      List<KeyValue<String, Out>> sends = new ArrayList<>();
+      if (Payloads.SEARCH.equals(m.payloadType())) {
+        if (s != null) {
+          return; // a retried request for a search already under way: it answers when done
+        }
+        s = new SearchState();
+        s.workflowId = m.workflowId();
+        s.requestId = m.id();
+        s.request = m;
+        try {
+          s.search = Json.read(m.payload(), Payloads.SearchRequest.class);
+          Sampler.create(s.search.strategy(), design(s).space(), s.search.seed());
+        } catch (IllegalArgumentException e) {
+          sends.add(
+              KeyValue.pair(
+                  r.key(),
+                  Out.message(
+                      Messages.error(
+                          m,
+                          Messages.OPTIMIZER,
+                          e.getMessage(),
+                          false,
+                          Instant.ofEpochMilli(now)))));
+          forward(sends, now);
+          return;
+        }
+        log.info(
+            "workflow {}: search with {} for up to {} trials ({} at once)",
+            s.workflowId,
+            s.search.strategy(),
+            s.search.maxTrials(),
+            s.search.parallelTrials());
+        advance(s, now, sends);
+      } else if (s == null) {
+        return;
+      } else if (Payloads.CANCEL.equals(m.payloadType())) {
+        s.cancelled = true;
+        s.stoppedBy = "cancelled";
+        for (Payloads.Trial t : s.trials.values()) {
+          if (!t.finished()) {
+            sends.add(stop(t, "workflow cancelled", now));
+          }
+        }
+      } else if (Payloads.JOB_STATUS.equals(m.payloadType())) {
+        Payloads.JobStatus st = Json.read(m.payload(), Payloads.JobStatus.class);
+        Payloads.Trial t = byJob(s, st.jobId());
+        if (t == null || t.finished() || "RUNNING".equals(st.state())) {
+          return;
+        }
+        Payloads.Trial ended = end(s, t, st, now);
+        s.trials.put(ended.trialId(), ended);
+        sends.add(trialEvent(s, ended, now));
+        advance(s, now, sends);
+      } else if (Payloads.DEBUG_ACTION.equals(m.payloadType())) {
+        Payloads.DebugAction a = Json.read(m.payload(), Payloads.DebugAction.class);
+        Payloads.Trial t = byJob(s, a.jobId());
+        if (t == null || t.finished() || !a.pruned()) {
+          return;
+        }
+        Payloads.Trial p =
+            with(t, "PRUNING", t.value(), t.metrics(), t.modelVersion(), a.reason(), null);
+        s.trials.put(p.trialId(), p);
+        sends.add(trialEvent(s, p, now));
+      } else {
+        return;
+      }
+      store.put(r.key(), s);
+      forward(sends, now);
+    }
+
+    private void onTick(long now) {
+      List<KeyValue<String, SearchState>> changed = new ArrayList<>();
+      List<KeyValue<String, Out>> sends = new ArrayList<>();
+      try (var it = store.all()) {
+        while (it.hasNext()) {
+          var e = it.next();
+          SearchState s = e.value;
+          if (s.answered) {
+            continue;
+          }
+          int before = sends.size();
+          advance(s, now, sends);
+          if (sends.size() != before) {
+            changed.add(KeyValue.pair(e.key, s));
+          }
+        }
+      }
+      changed.forEach(kv -> store.put(kv.key, kv.value));
+      forward(sends, now);
+    }
+
+    /** Launches what may be launched; answers once nothing runs and nothing more will start. */
+    private void advance(SearchState s, long now, List<KeyValue<String, Out>> sends) {
+      if (s.answered) {
+        return;
+      }
+      Payloads.SearchRequest q = s.search;
+      if (s.stoppedBy == null && now >= q.deadlineEpochMs()) {
+        s.stoppedBy = "time budget";
+      }
+      long running = s.trials.values().stream().filter(t -> !t.finished()).count();
+      while (s.stoppedBy == null
+          && !s.cancelled
+          && running < q.parallelTrials()
+          && s.trials.size() < q.maxTrials()) {
+        sends.addAll(launch(s, now));
+        running++;
+      }
+      if (s.stoppedBy == null && s.trials.size() >= q.maxTrials()) {
+        s.stoppedBy = "max trials";
+      }
+      if (running == 0 && s.stoppedBy != null && !s.cancelled) {
+        s.answered = true;
+        Payloads.Trial best = best(s);
+        int failed =
+            (int) s.trials.values().stream().filter(t -> "FAILED".equals(t.status())).count();
+        int pruned =
+            (int) s.trials.values().stream().filter(t -> "PRUNED".equals(t.status())).count();
+        Payloads.Searched result =
+            new Payloads.Searched(best, s.trials.size(), failed, pruned, s.stoppedBy);
+        sends.add(
+            KeyValue.pair(
+                s.workflowId,
+                Out.message(
+                    Messages.response(
+                        s.request,
+                        Messages.OPTIMIZER,
+                        Payloads.SEARCHED,
+                        result,
+                        Instant.ofEpochMilli(now)))));
+        log.info(
+            "workflow {}: search done after {} trials ({}), best {}",
+            s.workflowId,
+            s.trials.size(),
+            s.stoppedBy,
+            best == null ? "none" : best.trialId() + " " + best.value());
+      }
+    }
+
+    private List<KeyValue<String, Out>> launch(SearchState s, long now) {
+      Payloads.SearchRequest q = s.search;
+      Design design = design(s);
+      Sampler sampler = Sampler.create(q.strategy(), design.space(), q.seed());
+      List<Observation> history = new ArrayList<>();
+      for (Payloads.Trial t : s.trials.values()) {
+        if (t.finished()) {
+          history.add(new Observation(t.params(), t.value() == null ? Double.NaN : t.value()));
+        }
+      }
+      int index = s.trials.size();
+      Map<String, Double> params = sampler.propose(history, index);
+      String trialId = String.format("trial-%03d", index);
+      String jobId = s.workflowId + ".trial-" + index;
+      TrainingJob tpl = q.template();
+      TrainingJob.Architecture arch = design.architecture(params);
+      TrainingJob.OptimizerSpec opt = design.optimizer(params);
+      int batch = design.batchSize(params);
+      TrainingJob job =
+          new TrainingJob(
+              jobId,
+              s.workflowId,
+              trialId,
+              tpl.model(),
+              tpl.dataset(),
+              tpl.datasetVersion(),
+              tpl.label(),
+              tpl.features(),
+              tpl.task(),
+              tpl.preprocessing(),
+              arch,
+              opt,
+              batch,
+              q.trialEpochs(),
+              q.seed() + index,
+              tpl.validationFraction(),
+              tpl.patience(),
+              tpl.device(),
+              Map.of("workflow_phase", "SEARCH", "sampler", sampler.name()),
+              Instant.ofEpochMilli(now));
+      Payloads.Trial t =
+          new Payloads.Trial(
+              trialId,
+              index,
+              jobId,
+              params,
+              design.space().describe(params),
+              "RUNNING",
+              null,
+              null,
+              tpl.model(),
+              null,
+              null,
+              now,
+              null,
+              arch,
+              opt,
+              batch);
+      s.trials.put(trialId, t);
+      log.info("workflow {}: {} → {} ({})", s.workflowId, trialId, jobId, t.description());
+      return List.of(KeyValue.pair(jobId, Out.job(job)), trialEvent(s, t, now));
+    }
+
+    private static Payloads.Trial end(
+        SearchState s, Payloads.Trial t, Payloads.JobStatus st, long now) {
+      if (!"SUCCEEDED".equals(st.state())) {
+        return with(t, "FAILED", null, st.metrics(), null, st.reason(), now);
+      }
+      Map<String, Double> metrics = st.metrics() == null ? Map.of() : st.metrics();
+      Double v = metrics.get(s.search.metric());
+      Double value = v == null ? null : (s.search.higherIsBetter() ? -v : v);
+      String status = "PRUNING".equals(t.status()) ? "PRUNED" : "SUCCEEDED";
+      return with(t, status, value, metrics, st.version(), t.reason(), now);
+    }
+
+    private static Payloads.Trial with(
+        Payloads.Trial t,
+        String status,
+        Double value,
+        Map<String, Double> metrics,
+        Integer version,
+        String reason,
+        Long endedAtMs) {
+      return new Payloads.Trial(
+          t.trialId(),
+          t.index(),
+          t.jobId(),
+          t.params(),
+          t.description(),
+          status,
+          value,
+          metrics,
+          t.model(),
+          version,
+          reason,
+          t.startedAtMs(),
+          endedAtMs,
+          t.architecture(),
+          t.optimizer(),
+          t.batchSize());
+    }
+
+    /** The best trial that produced a model (pruned ones count: they ran and were measured). */
+    private static Payloads.Trial best(SearchState s) {
+      Payloads.Trial best = null;
+      for (Payloads.Trial t : s.trials.values()) {
+        if (t.value() == null || t.value().isNaN() || t.modelVersion() == null) {
+          continue;
+        }
+        if (best == null || t.value() < best.value()) {
+          best = t;
+        }
+      }
+      return best;
+    }
+
+    private static Payloads.Trial byJob(SearchState s, String jobId) {
+      return s.trials.values().stream()
+          .filter(t -> t.jobId().equals(jobId))
+          .findFirst()
+          .orElse(null);
+    }
+
+    private static Design design(SearchState s) {
+      return SimpleAgents.design(s.search.design());
+    }
+
+    private static KeyValue<String, Out> trialEvent(SearchState s, Payloads.Trial t, long now) {
+      return KeyValue.pair(
+          s.workflowId,
+          Out.message(
+              Messages.event(
+                  s.workflowId + "/" + t.trialId() + "/" + t.status(),
+                  s.workflowId,
+                  Messages.OPTIMIZER,
+                  Payloads.TRIAL,
+                  t,
+                  Instant.ofEpochMilli(now))));
+    }
+
+    private static KeyValue<String, Out> stop(Payloads.Trial t, String reason, long now) {
+      return KeyValue.pair(
+          t.jobId(),
+          Out.control(
+              new ControlCommand(
+                  t.jobId(),
+                  ControlCommand.Action.STOP,
+                  null,
+                  reason,
+                  Messages.OPTIMIZER,
+                  Instant.ofEpochMilli(now))));
+    }
+
+    private void forward(List<KeyValue<String, Out>> sends, long now) {
+      for (KeyValue<String, Out> kv : sends) {
+        context.forward(new Record<>(kv.key, kv.value, now));
+      }
+    }
+  }
+}
