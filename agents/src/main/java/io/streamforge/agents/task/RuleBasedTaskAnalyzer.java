@@ -65,6 +65,13 @@ public final class RuleBasedTaskAnalyzer implements TaskAnalyzer {
   public Requirements analyze(WorkflowRequest request, DatasetManifest manifest) {
     Schema schema = schemaOf(manifest);
     String label = labelOf(request, manifest);
+    if (label == null) {
+      throw new IllegalArgumentException(
+          "no label column: neither the request nor dataset "
+              + manifest.key()
+              + " names one; the columns are: "
+              + columns(schema));
+    }
     Field labelField = field(schema, label);
     List<String> notes = new ArrayList<>();
     TaskType type = taskType(request, labelField, notes);

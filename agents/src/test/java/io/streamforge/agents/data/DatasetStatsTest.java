@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,6 +153,29 @@ class DatasetStatsTest {
     assertThat(dist.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(ROWS);
     assertThat(whole.labelDistribution("d").keySet()).containsExactly("blue", "green", "red");
     assertThat(whole.labelDistribution("u")).isEmpty();
+  }
+
+  @Test
+  void floatLabelsAreKeyedCanonically() {
+    try (Float8Vector y = new Float8Vector("y", allocator)) {
+      double[] values = {3.0, 1.0, 3.0, 2.5, -0.0, 0.0, 1e20};
+      for (int r = 0; r < values.length; r++) {
+        y.setSafe(r, values[r]);
+      }
+      y.setValueCount(values.length);
+      VectorSchemaRoot root = new VectorSchemaRoot(List.of(y));
+      root.setRowCount(values.length);
+
+      Map<String, Long> dist = DatasetStats.empty("t", 1).add(root, null).labelDistribution("y");
+
+      assertThat(dist)
+          .containsExactly(
+              Map.entry("0", 2L),
+              Map.entry("1", 1L),
+              Map.entry("2.5", 1L),
+              Map.entry("3", 2L),
+              Map.entry("1.0E20", 1L));
+    }
   }
 
   @Test

@@ -120,6 +120,15 @@ class RuleBasedTaskAnalyzerTest {
   }
 
   @Test
+  void withoutAnyLabelTheAnalysisIsRefused() {
+    assertThatThrownBy(
+            () -> analyzer.analyze(request("", null, null), sealed(schema(field("y", F64)))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no label column")
+        .hasMessageContaining("houses:3");
+  }
+
+  @Test
   void requirementsRoundTripThroughJson() throws Exception {
     Requirements r = analyze("classify", field("kind", INT64), null);
     ObjectMapper json = new ObjectMapper();
