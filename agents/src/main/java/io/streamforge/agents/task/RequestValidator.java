@@ -38,10 +38,21 @@ public final class RequestValidator {
   /**
    * Options a request may set: {@code seed} (a long, for every random choice), {@code trial_epochs}
    * and {@code final_epochs} (epochs of a search trial and of the final training), {@code
-   * batch_size} (rows per step) and {@code device} ({@code auto}, {@code cpu} or {@code gpu}).
+   * batch_size} (rows per step), {@code device} ({@code auto}, {@code cpu} or {@code gpu}), {@code
+   * model} (the name the model is registered and served under; default the dataset's), {@code
+   * quantize} (comma-separated quantization methods, or {@code none}) and {@code max_accuracy_drop}
+   * (points a quantized variant may lose, default 1).
    */
   public static final List<String> OPTIONS =
-      List.of("seed", "trial_epochs", "final_epochs", "batch_size", "device");
+      List.of(
+          "seed",
+          "trial_epochs",
+          "final_epochs",
+          "batch_size",
+          "device",
+          "model",
+          "quantize",
+          "max_accuracy_drop");
 
   /** Devices the {@code device} option may name. */
   public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
@@ -398,6 +409,31 @@ public final class RequestValidator {
           Long n = parseLong(v);
           if (n == null || n < 1 || n > Integer.MAX_VALUE) {
             p.add(field + " must be a positive whole number, was " + quoted(v));
+          }
+        }
+        case "model" -> {
+          if (v == null || !v.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,99}")) {
+            p.add(
+                field
+                    + " must be 1 to 100 letters, digits, '_' or '-' (starting with a letter or"
+                    + " digit); was "
+                    + quoted(v));
+          }
+        }
+        case "quantize" -> {
+          if (v == null || !v.matches("[a-z0-9-]+(,[a-z0-9-]+)*")) {
+            p.add(field + " must be 'none' or a comma-separated list of methods; was " + quoted(v));
+          }
+        }
+        case "max_accuracy_drop" -> {
+          Double d = null;
+          try {
+            d = v == null ? null : Double.parseDouble(v);
+          } catch (NumberFormatException notANumber) {
+            d = null;
+          }
+          if (d == null || !(d >= 0 && d <= 100)) {
+            p.add(field + " must be a number of points from 0 to 100; was " + quoted(v));
           }
         }
         case "device" -> {

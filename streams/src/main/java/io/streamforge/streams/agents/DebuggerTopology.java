@@ -110,9 +110,13 @@ public final class DebuggerTopology {
       List<KeyValue<String, Out>> sends = new ArrayList<>();
       // the learning rate of a step comes in the same batch as its loss: know it first
       Map<String, Double> learningRates = new java.util.HashMap<>();
+      // epoch metrics are stamped with the global step; the epoch number comes in the same batch
+      Map<String, Long> epochs = new java.util.HashMap<>();
       for (MetricPoint p : r.value()) {
         if (p.name().equals("learning_rate")) {
           learningRates.put(p.run(), p.value());
+        } else if (p.name().equals("epoch")) {
+          epochs.put(p.run() + "@" + p.step(), (long) p.value());
         }
       }
       for (MetricPoint p : r.value()) {
@@ -132,9 +136,10 @@ public final class DebuggerTopology {
           step = debugger.onStepLoss(s, p.step(), p.value());
         } else if (scope.equals("epoch") && isValidation(p.name())) {
           boolean higher = p.name().equals("val_accuracy");
-          step = debugger.onEpoch(s, p.step(), p.value(), higher);
+          long epoch = epochs.getOrDefault(p.run() + "@" + p.step(), p.step());
+          step = debugger.onEpoch(s, epoch, p.value(), higher);
           if (step.action().isEmpty() && p.run().contains(WorkflowMachine.TRIAL_INFIX)) {
-            Action prune = prune(workflow, p, higher);
+            Action prune = prune(workflow, p, epoch, higher);
             if (prune != null) {
               step = new Step(stopped(step.state()), java.util.Optional.of(prune));
               pruned = true;
@@ -159,13 +164,13 @@ public final class DebuggerTopology {
     }
 
     /** Records the trial's value and asks the pruner; an action when it should stop. */
-    private Action prune(String workflow, MetricPoint p, boolean higherIsBetter) {
+    private Action prune(String workflow, MetricPoint p, long epoch, boolean higherIsBetter) {
       Curves c = curves.get(workflow);
       if (c == null) {
         c = new Curves();
       }
       double v = higherIsBetter ? -p.value() : p.value();
-      c.runs.computeIfAbsent(p.run(), k -> new TreeMap<>()).put(p.step(), v);
+      c.runs.computeIfAbsent(p.run(), k -> new TreeMap<>()).put(epoch, v);
       curves.put(workflow, c);
       List<NavigableMap<Long, Double>> others = new ArrayList<>();
       c.runs.forEach(
@@ -174,7 +179,7 @@ public final class DebuggerTopology {
               others.add(curve);
             }
           });
-      if (!pruner.shouldPrune(p.step(), v, others)) {
+      if (!pruner.shouldPrune(epoch, v, others)) {
         return null;
       }
       return new Action(
@@ -184,7 +189,7 @@ public final class DebuggerTopology {
               java.util.Locale.ROOT,
               "pruned at epoch %d: %s %.4f is worse than the median of %d other trial(s) at the"
                   + " same epoch",
-              p.step(),
+              epoch,
               p.name(),
               p.value(),
               others.size()));

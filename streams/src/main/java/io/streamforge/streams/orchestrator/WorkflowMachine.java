@@ -190,9 +190,16 @@ public final class WorkflowMachine {
     }
     String metric = metric(s);
     boolean changed = false;
+    Map<String, Long> epochs = new HashMap<>();
+    for (MetricPoint p : points) {
+      if (p.name().equals("epoch")) {
+        epochs.put(p.run() + "@" + p.step(), (long) p.value());
+      }
+    }
     for (MetricPoint p : points) {
       if (p.name().equals(metric)) {
-        s.curves.computeIfAbsent(p.run(), k -> new java.util.TreeMap<>()).put(p.step(), p.value());
+        long epoch = epochs.getOrDefault(p.run() + "@" + p.step(), p.step());
+        s.curves.computeIfAbsent(p.run(), k -> new java.util.TreeMap<>()).put(epoch, p.value());
         changed = true;
       }
     }
@@ -335,13 +342,23 @@ public final class WorkflowMachine {
           fail(s, "conversion: " + payload.path("reason").asText(), now, sends);
           return;
         }
-        enter(
-            s,
-            Phase.OPTIMIZE,
-            payload.path("reason").asText("parity passed"),
-            Map.of(),
-            now,
-            sends);
+        String passed = payload.path("reason").asText("parity passed");
+        if ("none".equals(option(s.request, "quantize", null))) {
+          // the user asked for no quantized variants: OPTIMIZE has nothing to do
+          transition(s, Phase.OPTIMIZE, passed, Map.of(), now, sends);
+          s.phaseMs.put(Phase.OPTIMIZE.name(), 0L);
+          List<Payloads.Candidate> candidates = candidates(s, null);
+          s.results.put("candidates", Json.MAPPER.valueToTree(candidates));
+          enter(
+              s,
+              Phase.DEPLOY,
+              "quantization skipped (options.quantize=none): fp32 only",
+              Map.of(),
+              now,
+              sends);
+          return;
+        }
+        enter(s, Phase.OPTIMIZE, passed, Map.of(), now, sends);
       }
       case DEPLOY -> {
         s.results.put("deployment", payload);
@@ -842,7 +859,7 @@ public final class WorkflowMachine {
     Payloads.JobStatus train = Json.convert(s.results.get("train"), Payloads.JobStatus.class);
     Map<String, Double> fp32 = new HashMap<>(train.metrics() == null ? Map.of() : train.metrics());
     long fp32Bytes = 0;
-    if (quant.report() != null) {
+    if (quant != null && quant.report() != null) {
       JsonNode report = Json.tree(quant.report());
       JsonNode rows = report.isArray() ? report : report.path("variants");
       for (JsonNode row : rows) {
