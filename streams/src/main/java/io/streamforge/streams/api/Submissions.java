@@ -199,11 +199,23 @@ public final class Submissions {
     DatasetManifest m =
         r.dataset() == null ? null : manifests.apply(r.dataset(), r.datasetVersion());
     List<String> problems = new ArrayList<>(RequestValidator.problems(r, m));
+    problems.addAll(unsupported(r));
+    return problems;
+  }
+
+  /** What the platform cannot do yet, asked for by the request. */
+  public static List<String> unsupported(WorkflowRequest r) {
+    List<String> problems = new ArrayList<>();
     if (r.folds() > 0) {
       problems.add(
           "k-fold validation is not supported yet (folds="
               + r.folds()
               + "): use a holdout fraction, e.g. \"validation\": {\"holdout\": 0.2}");
+    }
+    if (r.ensemble()) {
+      problems.add(
+          "ensembling is not available yet: no component computes the trials' validation"
+              + " predictions; leave \"ensemble\" off");
     }
     return problems;
   }

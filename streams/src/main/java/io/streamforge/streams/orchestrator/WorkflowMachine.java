@@ -106,7 +106,8 @@ public final class WorkflowMachine {
     s.createdMs = now;
     s.model = option(request, "model", request.dataset());
     DatasetManifest manifest = manifests.find(request.dataset(), request.datasetVersion());
-    List<String> problems = RequestValidator.problems(request, manifest);
+    List<String> problems = new ArrayList<>(RequestValidator.problems(request, manifest));
+    problems.addAll(io.streamforge.streams.api.Submissions.unsupported(request));
     if (!problems.isEmpty()) {
       s.failure = "invalid request: " + String.join("; ", problems);
       transition(s, Phase.FAILED, s.failure, Map.of(), now, sends);
@@ -368,6 +369,14 @@ public final class WorkflowMachine {
         if ("PROMOTED".equals(d.outcome())) {
           transition(s, Phase.DONE, d.reason(), artifacts, now, sends);
           s.endedMs = now;
+          long total = Math.max(1, now - s.createdMs);
+          log.info(
+              "workflow {}: DONE in {} ms; orchestration overhead {} ms ({}%), per phase {}",
+              s.workflowId,
+              total,
+              s.overheadMs,
+              String.format(java.util.Locale.ROOT, "%.2f", 100.0 * s.overheadMs / total),
+              s.phaseMs);
         } else {
           fail(s, "deployment: " + d.reason(), now, sends);
         }
