@@ -209,12 +209,10 @@ public final class DebuggerTopology {
           a.action(),
           a.value() == null ? "" : a.value(),
           a.reason());
-      sends.add(
-          KeyValue.pair(
-              p.run(),
-              Out.control(
-                  new ControlCommand(
-                      p.run(), a.action(), a.value(), a.reason(), Messages.DEBUGGER, at))));
+      // a restore with a lowered rate is two commands: restore, then the rate
+      for (ControlCommand c : a.commands(p.run(), Messages.DEBUGGER, at)) {
+        sends.add(KeyValue.pair(p.run(), Out.control(c)));
+      }
       sends.add(
           KeyValue.pair(
               workflow,

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The orchestrator's state machine driven through its topology, without a broker. */
-class OrchestratorTopologyTest {
+public class OrchestratorTopologyTest {
   static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
 
   TopologyTestDriver driver;
@@ -347,7 +347,7 @@ class OrchestratorTopologyTest {
         t.name(), t.keySerde().deserializer(), t.valueSerde().deserializer());
   }
 
-  static DatasetManifest manifest() {
+  public static DatasetManifest manifest() {
     String schema =
         new org.apache.arrow.vector.types.pojo.Schema(
                 List.of(
@@ -367,7 +367,7 @@ class OrchestratorTopologyTest {
         .seal(150, 1, 0, List.of(new DatasetManifest.PartitionRange(0, 0, 1)), "h", T0);
   }
 
-  static WorkflowRequest request(String id, String dataset) {
+  public static WorkflowRequest request(String id, String dataset) {
     return new WorkflowRequest(
         id,
         "classify the flowers",
