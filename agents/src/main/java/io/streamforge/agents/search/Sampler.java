@@ -13,7 +13,8 @@ public interface Sampler {
   /**
    * The parameters of trial number {@code trialIndex} (0-based); deterministic for (seed, history,
    * trialIndex). {@code history} holds finished trials only (parallel trials may be pending), in
-   * any order; values are minimized and NaN or infinite values are failed trials.
+   * any order; values are minimized and NaN or infinite values are failed trials. Trials whose
+   * parameters are not a point of the sampler's space (after the space changed) are ignored.
    */
   Map<String, Double> propose(List<Observation> history, int trialIndex);
 

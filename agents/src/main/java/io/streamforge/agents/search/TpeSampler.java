@@ -2,7 +2,10 @@ package io.streamforge.agents.search;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -324,18 +327,18 @@ public final class TpeSampler implements Sampler {
 
     static Map<String, Double> params(
         SearchSpace space, Dimension[] numeric, Choice[] categorical, double[] u, int[] c) {
-      Map<String, Double> byName = new java.util.HashMap<>();
+      Map<String, Double> byName = new HashMap<>();
       for (int j = 0; j < numeric.length; j++) {
         byName.put(numeric[j].name(), UnitCube.fromUnit(numeric[j], u[j]));
       }
       for (int j = 0; j < categorical.length; j++) {
         byName.put(categorical[j].name(), (double) c[j]);
       }
-      Map<String, Double> p = new java.util.LinkedHashMap<>();
+      Map<String, Double> p = new LinkedHashMap<>();
       for (Dimension d : space.dimensions()) {
         p.put(d.name(), byName.get(d.name()));
       }
-      return java.util.Collections.unmodifiableMap(p);
+      return Collections.unmodifiableMap(p);
     }
   }
 }
