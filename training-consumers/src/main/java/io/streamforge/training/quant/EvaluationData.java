@@ -1,0 +1,102 @@
+package io.streamforge.training.quant;
+
+import io.streamforge.training.core.RowSplit;
+import io.streamforge.training.core.UnusableJobException;
+import io.streamforge.training.data.BatchFeed;
+import io.streamforge.training.data.TensorBatch;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * The rows a quantization run uses, from one pass over the dataset: the validation rows (the same
+ * row-hash split as training, so the variants are scored on the rows the fp32 model was validated
+ * on) and a calibration sample of training rows (reservoir sampling with a fixed seed, so a rerun
+ * picks the same rows).
+ *
+ * @param features features per row
+ * @param valX validation features, raw, row-major
+ * @param valY validation labels, raw
+ * @param calibrationX the calibration sample, raw, row-major
+ * @param trainRows training rows seen
+ */
+public record EvaluationData(
+    int features, float[] valX, float[] valY, float[] calibrationX, long trainRows) {
+
+  public int valRows() {
+    return valY.length;
+  }
+
+  public int calibrationRows() {
+    return calibrationX.length / features;
+  }
+
+  /**
+   * Reads one epoch of {@code feed}.
+   *
+   * @param calibrationRows how many training rows to sample for calibration
+   * @throws UnusableJobException when there are no validation or no training rows
+   */
+  public static EvaluationData load(
+      BatchFeed feed, double validationFraction, int calibrationRows, long seed) {
+    RowSplit split = new RowSplit(validationFraction);
+    int f = feed.featureColumns().size();
+    Floats valX = new Floats();
+    Floats valY = new Floats();
+    float[] sample = new float[Math.max(0, calibrationRows) * f];
+    long train = 0;
+    Random rng = new Random(seed);
+    for (TensorBatch b : feed.epoch().toIterable(2)) {
+      for (int r = 0; r < b.rows(); r++) {
+        if (split.isValidation(b.x(), f, r, b.y()[r])) {
+          valX.add(b.x(), r * f, f);
+          valY.add(b.y()[r]);
+          continue;
+        }
+        long slot = train < calibrationRows ? train : (long) (rng.nextDouble() * (train + 1));
+        if (slot < calibrationRows) {
+          System.arraycopy(b.x(), r * f, sample, (int) slot * f, f);
+        }
+        train++;
+      }
+    }
+    if (valY.size == 0) {
+      throw new UnusableJobException(
+          "no validation rows in "
+              + feed.describe()
+              + " at validation fraction "
+              + validationFraction);
+    }
+    if (train == 0) {
+      throw new UnusableJobException("no training rows in " + feed.describe() + " to calibrate on");
+    }
+    int kept = (int) Math.min(train, calibrationRows);
+    return new EvaluationData(
+        f, valX.toArray(), valY.toArray(), Arrays.copyOf(sample, kept * f), train);
+  }
+
+  private static final class Floats {
+    private float[] data = new float[1024];
+    private int size;
+
+    void add(float v) {
+      ensure(1);
+      data[size++] = v;
+    }
+
+    void add(float[] src, int off, int len) {
+      ensure(len);
+      System.arraycopy(src, off, data, size, len);
+      size += len;
+    }
+
+    private void ensure(int more) {
+      if (size + more > data.length) {
+        data = Arrays.copyOf(data, Math.max(data.length * 2, size + more));
+      }
+    }
+
+    float[] toArray() {
+      return Arrays.copyOf(data, size);
+    }
+  }
+}
