@@ -8,6 +8,7 @@ import io.streamforge.launcher.cli.DatasetsCommand;
 import io.streamforge.launcher.cli.DemoCommand;
 import io.streamforge.launcher.cli.EdgeCommand;
 import io.streamforge.launcher.cli.PublishCommand;
+import io.streamforge.launcher.cli.QuantizeCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
 import io.streamforge.launcher.cli.TrainCommand;
 import io.streamforge.launcher.cli.WorkerCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       WorkerCommand.class,
       TrainCommand.class,
+      QuantizeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

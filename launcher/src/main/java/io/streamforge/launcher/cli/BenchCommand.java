@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BenchDatasetCommand.class,
       BenchEdgeCommand.class,
       BenchTrainCommand.class,
+      BenchQuantizeCommand.class,
       BenchCommand.Jmh.class
     })
 public final class BenchCommand implements Runnable {
