@@ -4,7 +4,9 @@ import io.streamforge.training.core.RowSplit;
 import io.streamforge.training.core.UnusableJobException;
 import io.streamforge.training.data.BatchFeed;
 import io.streamforge.training.data.TensorBatch;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -42,7 +44,7 @@ public record EvaluationData(
     int f = feed.featureColumns().size();
     Floats valX = new Floats();
     Floats valY = new Floats();
-    float[] sample = new float[Math.max(0, calibrationRows) * f];
+    List<float[]> sample = new ArrayList<>();
     long train = 0;
     Random rng = new Random(seed);
     for (TensorBatch b : feed.epoch().toIterable(2)) {
@@ -52,9 +54,13 @@ public record EvaluationData(
           valY.add(b.y()[r]);
           continue;
         }
-        long slot = train < calibrationRows ? train : (long) (rng.nextDouble() * (train + 1));
-        if (slot < calibrationRows) {
-          System.arraycopy(b.x(), r * f, sample, (int) slot * f, f);
+        if (train < calibrationRows) {
+          sample.add(Arrays.copyOfRange(b.x(), r * f, r * f + f));
+        } else {
+          long slot = (long) (rng.nextDouble() * (train + 1));
+          if (slot < calibrationRows) {
+            sample.set((int) slot, Arrays.copyOfRange(b.x(), r * f, r * f + f));
+          }
         }
         train++;
       }
@@ -69,9 +75,11 @@ public record EvaluationData(
     if (train == 0) {
       throw new UnusableJobException("no training rows in " + feed.describe() + " to calibrate on");
     }
-    int kept = (int) Math.min(train, calibrationRows);
-    return new EvaluationData(
-        f, valX.toArray(), valY.toArray(), Arrays.copyOf(sample, kept * f), train);
+    float[] calibration = new float[sample.size() * f];
+    for (int i = 0; i < sample.size(); i++) {
+      System.arraycopy(sample.get(i), 0, calibration, i * f, f);
+    }
+    return new EvaluationData(f, valX.toArray(), valY.toArray(), calibration, train);
   }
 
   private static final class Floats {

@@ -163,6 +163,26 @@ class QuantizerTest {
   }
 
   @Test
+  void evaluationUsesTheTrainingSplitsValidationRowsAndAReproducibleCalibrationSample() {
+    Fixtures.Trained t = models.get("wine");
+    EvaluationData d = data.get("wine");
+    assertThat(d.valY()).containsExactly(t.result().preprocessing().valY());
+    assertThat(d.valX()).containsExactly(t.result().preprocessing().valX());
+    assertThat(d.trainRows()).isEqualTo(t.result().preprocessing().trainRows());
+    EvaluationData a;
+    EvaluationData b;
+    EvaluationData all;
+    try (FileBatchFeed feed = Fixtures.feed(t.parent(), allocator)) {
+      a = EvaluationData.load(feed, 0.2, 50, 7);
+      b = EvaluationData.load(feed, 0.2, 50, 7);
+      all = EvaluationData.load(feed, 0.2, 100_000, 7);
+    }
+    assertThat(a.calibrationRows()).isEqualTo(50);
+    assertThat(a.calibrationX()).containsExactly(b.calibrationX());
+    assertThat(all.calibrationRows()).isEqualTo((int) all.trainRows());
+  }
+
+  @Test
   void ternaryWeightsAreExactlyMinusOneZeroOneTimesTheMeanAbsoluteWeightOfTheirRow() {
     ParentModel parent = models.get("wine").parent();
     Quantizer.Variant v =
