@@ -1,5 +1,6 @@
 package io.streamforge.training.quant;
 
+import io.streamforge.training.core.Preprocessing;
 import io.streamforge.training.core.RowSplit;
 import io.streamforge.training.core.UnusableJobException;
 import io.streamforge.training.data.BatchFeed;
@@ -42,8 +43,8 @@ public record EvaluationData(
       BatchFeed feed, double validationFraction, int calibrationRows, long seed) {
     RowSplit split = new RowSplit(validationFraction);
     int f = feed.featureColumns().size();
-    Floats valX = new Floats();
-    Floats valY = new Floats();
+    Preprocessing.FloatBuffer valX = new Preprocessing.FloatBuffer();
+    Preprocessing.FloatBuffer valY = new Preprocessing.FloatBuffer();
     List<float[]> sample = new ArrayList<>();
     long train = 0;
     Random rng = new Random(seed);
@@ -65,7 +66,7 @@ public record EvaluationData(
         train++;
       }
     }
-    if (valY.size == 0) {
+    if (valY.size() == 0) {
       throw new UnusableJobException(
           "no validation rows in "
               + feed.describe()
@@ -80,31 +81,5 @@ public record EvaluationData(
       System.arraycopy(sample.get(i), 0, calibration, i * f, f);
     }
     return new EvaluationData(f, valX.toArray(), valY.toArray(), calibration, train);
-  }
-
-  private static final class Floats {
-    private float[] data = new float[1024];
-    private int size;
-
-    void add(float v) {
-      ensure(1);
-      data[size++] = v;
-    }
-
-    void add(float[] src, int off, int len) {
-      ensure(len);
-      System.arraycopy(src, off, data, size, len);
-      size += len;
-    }
-
-    private void ensure(int more) {
-      if (size + more > data.length) {
-        data = Arrays.copyOf(data, Math.max(data.length * 2, size + more));
-      }
-    }
-
-    float[] toArray() {
-      return Arrays.copyOf(data, size);
-    }
   }
 }

@@ -113,7 +113,11 @@ public final class TernaryQat {
         int n = 0;
         for (TensorBatch tb : feed.epoch().toIterable(2)) {
           int[] order =
-              trainRows(tb, split, new Random(seed * 1_000_003L + epoch * 7_919L + tb.sequence()));
+              split.shuffledTrainingRows(
+                  tb.x(),
+                  tb.y(),
+                  f,
+                  new Random(seed * 1_000_003L + epoch * 7_919L + tb.sequence()));
           for (int r : order) {
             float label = tb.y()[r];
             if (parent.classification()) {
@@ -235,23 +239,6 @@ public final class TernaryQat {
       adam.update(id, param, grad);
       grad.muli(0); // gradients accumulate across backward passes otherwise
     }
-  }
-
-  private static int[] trainRows(TensorBatch b, RowSplit split, Random rng) {
-    int[] rows = new int[b.rows()];
-    int n = 0;
-    for (int r = 0; r < b.rows(); r++) {
-      if (!split.isValidation(b.x(), b.features(), r, b.y()[r])) {
-        rows[n++] = r;
-      }
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = rows[i];
-      rows[i] = rows[j];
-      rows[j] = t;
-    }
-    return Arrays.copyOf(rows, n);
   }
 
   /** The chain of steps from the input to the logits (or prediction). */

@@ -206,32 +206,11 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       status(producer, key, succeeded(job, outcome.event()));
     } catch (UnusableJobException e) {
       log.warn("job {} refused: {}", job.jobId(), e.getMessage());
-      status(
-          producer,
-          key,
-          new JobStatus(
-              job.jobId(),
-              JobStatus.State.FAILED,
-              e.getMessage(),
-              job.model(),
-              null,
-              null,
-              null,
-              name));
+      status(producer, key, failed(job, null, e.getMessage()));
     } catch (RuntimeException e) {
       log.error("job {} failed", job.jobId(), e);
       status(
-          producer,
-          key,
-          new JobStatus(
-              job.jobId(),
-              JobStatus.State.FAILED,
-              e.getClass().getSimpleName() + ": " + e.getMessage(),
-              job.model(),
-              null,
-              null,
-              null,
-              name));
+          producer, key, failed(job, null, e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
   }
 
@@ -283,33 +262,19 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       throw e;
     } catch (UnusableJobException e) {
       log.warn("job {} refused: {}", job.jobId(), e.getMessage());
-      status(
-          producer,
-          key,
-          new JobStatus(
-              job.jobId(),
-              JobStatus.State.FAILED,
-              e.getMessage(),
-              job.model(),
-              version,
-              null,
-              null,
-              name));
+      status(producer, key, failed(job, version, e.getMessage()));
     } catch (RuntimeException e) {
       log.error("job {} failed", job.jobId(), e);
       status(
           producer,
           key,
-          new JobStatus(
-              job.jobId(),
-              JobStatus.State.FAILED,
-              e.getClass().getSimpleName() + ": " + e.getMessage(),
-              job.model(),
-              version,
-              null,
-              null,
-              name));
+          failed(job, version, e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
+  }
+
+  private JobStatus failed(TrainingJob job, Integer version, String reason) {
+    return new JobStatus(
+        job.jobId(), JobStatus.State.FAILED, reason, job.model(), version, null, null, name);
   }
 
   private JobStatus succeeded(TrainingJob job, ModelEvent e) {
