@@ -36,7 +36,7 @@ public final class Edge implements AutoCloseable {
   private final EdgeConfig config;
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final ModelRepository repository = new ModelRepository();
+  private final ModelRepository repository;
   private final EdgeServer server;
   private final ModelManager manager;
   private final Producer<String, byte[]> producer;
@@ -46,6 +46,7 @@ public final class Edge implements AutoCloseable {
   private Edge(EdgeConfig config, KafkaClients clients, Vertx vertx, boolean ownsVertx)
       throws Exception {
     this.config = config;
+    this.repository = new ModelRepository(config.variant());
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     if (clients != null) {
@@ -125,12 +126,21 @@ public final class Edge implements AutoCloseable {
    */
   public ModelSession deploy(String model, int version, byte[] onnx, boolean serve)
       throws ModelLoadException {
-    ModelId id = new ModelId(model, version, config.variant());
+    return deploy(model, version, config.variant(), onnx, serve);
+  }
+
+  /**
+   * {@link #deploy(String, int, byte[], boolean)} for one variant of the version; {@code serve}
+   * routes all traffic to this version and variant.
+   */
+  public ModelSession deploy(String model, int version, String variant, byte[] onnx, boolean serve)
+      throws ModelLoadException {
+    ModelId id = new ModelId(model, version, variant);
     ModelSession expected =
         repository
             .served(model)
             .filter(s -> s.plan() != null)
-            .map(s -> s.loaded().get(s.plan().stable()))
+            .map(s -> s.loaded().get(s.plan().stableId(model, config.variant())))
             .orElse(null);
     repository.loading(id);
     ModelSession session;
@@ -148,10 +158,10 @@ public final class Edge implements AutoCloseable {
       throw e;
     }
     server.metrics().loaded(id, session.loadMillis());
-    repository.install(session, plan -> serve || plan == null ? RoutePlan.only(version) : plan);
+    RoutePlan only = RoutePlan.only(version, variant);
+    repository.install(session, plan -> serve || plan == null ? only : plan);
     if (serve) {
-      repository.route(
-          model, RoutePlan.only(version), Set.of()); // unloads the versions it replaced
+      repository.route(model, only, Set.of()); // unloads the versions it replaced
     }
     server.metrics().routeChanged(model);
     return session;

@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  * @param queueCapacity inference tasks that may wait for a worker; beyond it requests get 503
  * @param intraOpThreads ONNX Runtime threads per session run
  * @param maxBodyBytes largest request body; larger gets 413
- * @param variant the model variant this edge serves ({@code fp32}, {@code int8-weight}, ...)
+ * @param variant the base variant ({@code fp32}, {@code int8-weight}, ...): what the edge serves
+ *     for a model without a deployment, and for a deployment that names no variant
  * @param models which model names this edge serves
  * @param fetchTimeout how long fetching one artifact may take
  * @param metricsPeriod period of the aggregates sent to {@code metrics}

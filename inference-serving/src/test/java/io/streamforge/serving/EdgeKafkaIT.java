@@ -6,12 +6,14 @@ import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.dataset.TopicSnapshot;
 import io.streamforge.arrowio.models.ModelArtifacts;
 import io.streamforge.arrowio.models.ModelRegistry;
+import io.streamforge.arrowio.models.TernaryPacking;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.Deployment;
 import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.ModelEvent.ModelStatus;
+import io.streamforge.serving.model.RoutePlan;
 import io.streamforge.testkit.SharedKafka;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -64,20 +66,25 @@ class EdgeKafkaIT {
   }
 
   static ModelEvent publish(String model, int version, byte[] onnx, String sha256) {
+    return publish(model, version, "fp32", "onnx", onnx, sha256);
+  }
+
+  static ModelEvent publish(
+      String model, int version, String variant, String format, byte[] onnx, String sha256) {
     String actual =
         ModelArtifacts.publish(
-            producer, Topics.MODEL_ARTIFACTS.partitions(), model, version, "fp32", onnx);
+            producer, Topics.MODEL_ARTIFACTS.partitions(), model, version, variant, onnx);
     ModelEvent e =
         new ModelEvent(
             model,
             version,
-            "fp32",
-            "onnx",
+            variant,
+            format,
             ModelStatus.REGISTERED,
             sha256 == null ? actual : sha256,
             onnx.length,
             Map.of("val_accuracy", 0.9),
-            null,
+            variant.equals("fp32") ? null : version,
             "job-" + version,
             "trained",
             Instant.now());
@@ -175,8 +182,7 @@ class EdgeKafkaIT {
       deploy(model, 2, null, 0);
       await("stable 2 only", () -> servedVersion(http, model).equals("2"));
       await(
-          "version 3 unloaded",
-          () -> !edge.repository().served(model).orElseThrow().loaded().containsKey(3));
+          "version 3 unloaded", () -> !edge.repository().served(model).orElseThrow().hasVersion(3));
     }
   }
 
@@ -380,6 +386,124 @@ class EdgeKafkaIT {
       await("promoted", () -> servedVersion(http, model).equals("2"));
       assertThat(latestDeployment(model).stableVersion()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void quantizedVariantsNamedByADeploymentOrARolloutAreServed(SharedKafka.Cluster cluster)
+      throws Exception {
+    String prefix = cluster.uniqueName("variants");
+    String model = prefix + "-mlp";
+    OnnxModels.Mlp fp32 = OnnxModels.Mlp.of(1);
+    OnnxModels.Variant int8 = OnnxModels.variant(fp32, false);
+    OnnxModels.Variant ternary = OnnxModels.variant(fp32, true);
+    assertThat(TernaryPacking.isContainer(ternary.artifact())).isTrue();
+    publish(model, 1, fp32.onnx(), null);
+    publish(model, 1, "int8-weight", "onnx", int8.artifact(), null);
+    publish(model, 1, "ternary", TernaryPacking.FORMAT, ternary.artifact(), null);
+    try (Edge edge = edge(prefix, "s3cret")) {
+      Http http = new Http(edge.port());
+      // without a deployment: the latest version of the base variant
+      assertThat(answer(http, model).header("x-model-variant")).isEqualTo("fp32");
+
+      // a deployment naming variants: int8 stable, ternary canary of the same version at 0%
+      send(
+          Topics.DEPLOYMENTS.name(),
+          model,
+          Topics.DEPLOYMENTS
+              .valueSerde()
+              .serializer()
+              .serialize(
+                  "",
+                  new Deployment(
+                      model,
+                      1,
+                      1,
+                      0,
+                      Deployment.Mode.SPLIT,
+                      null,
+                      "test",
+                      "int8 stable",
+                      Instant.now(),
+                      "int8-weight",
+                      "ternary")));
+      await(
+          "int8 stable", () -> "int8-weight".equals(answer(http, model).header("x-model-variant")));
+      Http.Response r = answer(http, model);
+      assertThat(r.header("x-model-version")).isEqualTo("1");
+      assertLogits(r, int8.dequantized());
+      await(
+          "ternary loaded as the canary",
+          () -> edge.repository().served(model).orElseThrow().session(1, "ternary") != null);
+
+      // the admin API sends all traffic to the ternary canary, then promotes it
+      String path = "/admin/models/" + model + "/rollout";
+      Http.Response set =
+          http.post(
+              path,
+              "{\"action\":\"set-weight\",\"canary_variant\":\"ternary\",\"weight\":100}",
+              "authorization",
+              "Bearer s3cret");
+      assertThat(set.status()).as(set.body()).isEqualTo(202);
+      assertThat(set.json().getInteger("canary_version")).isEqualTo(1);
+      assertThat(set.json().getString("canary_variant")).isEqualTo("ternary");
+      assertThat(set.json().getString("stable_variant")).isEqualTo("int8-weight");
+      await(
+          "ternary answers", () -> "ternary".equals(answer(http, model).header("x-model-variant")));
+      assertLogits(answer(http, model), ternary.dequantized());
+      Http.Response promote =
+          http.post(path, "{\"action\":\"promote\"}", "authorization", "Bearer s3cret");
+      assertThat(promote.status()).as(promote.body()).isEqualTo(202);
+      assertThat(promote.json().getString("stable_variant")).isEqualTo("ternary");
+      await(
+          "ternary stable",
+          () -> {
+            RoutePlan plan = edge.repository().served(model).orElseThrow().plan();
+            return plan.canary() == null && "ternary".equals(plan.stableVariant());
+          });
+      Deployment written = latestDeployment(model);
+      assertThat(written.stableVersion()).isEqualTo(1);
+      assertThat(written.stableVariant()).isEqualTo("ternary");
+      assertThat(written.canaryVariant()).isNull();
+      await(
+          "int8 unloaded",
+          () -> edge.repository().served(model).orElseThrow().session(1, "int8-weight") == null);
+      assertThat(http.get("/v2/models/" + model).header("x-model-variant")).isEqualTo("ternary");
+
+      // a variant that is not registered is refused; back to fp32 through the stable variant
+      Http.Response unknown =
+          http.post(
+              path,
+              "{\"action\":\"set-weight\",\"canary_variant\":\"int8-static\",\"weight\":5}",
+              "authorization",
+              "Bearer s3cret");
+      assertThat(unknown.status()).isEqualTo(404);
+      assertThat(unknown.error()).contains("no registered version 1 of variant 'int8-static'");
+      assertThat(
+              http.post(
+                      path,
+                      "{\"action\":\"split\",\"variant\":\"fp32\"}",
+                      "authorization",
+                      "Bearer s3cret")
+                  .status())
+          .isEqualTo(202);
+      await("fp32 again", () -> "fp32".equals(answer(http, model).header("x-model-variant")));
+      assertLogits(answer(http, model), fp32);
+    }
+  }
+
+  static Http.Response answer(Http http, String model) {
+    try {
+      return http.post("/v2/models/" + model + "/infer", Http.mlpRequest(null, ROW));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static void assertLogits(Http.Response r, OnnxModels.Mlp expected) {
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    EdgeConformanceTest.assertRows(
+        EdgeConformanceTest.output(r.json().getJsonArray("outputs"), "logits").getJsonArray("data"),
+        expected.logits(ROW));
   }
 
   static Deployment latestDeployment(String model) {

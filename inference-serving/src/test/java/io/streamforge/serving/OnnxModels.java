@@ -118,6 +118,97 @@ final class OnnxModels {
   }
 
   /**
+   * A quantized variant of an MLP: its weights quantized per output column and dequantized in the
+   * graph ({@code DequantizeLinear(axis=1)} → {@code MatMul}), as the training workers' variants
+   * are.
+   *
+   * @param dequantized the MLP with the weights the variant computes with (for expected outputs)
+   * @param onnx the model ONNX Runtime runs
+   * @param artifact what is published: the ONNX model (int8) or the packed container (ternary)
+   */
+  record Variant(Mlp dequantized, byte[] onnx, byte[] artifact) {}
+
+  /** The int8 ({@code ternary} false) or ternary variant of {@code mlp}. */
+  static Variant variant(Mlp mlp, boolean ternary) {
+    float[][] w = {mlp.w1(), mlp.w2()};
+    int[] rows = {IN, HIDDEN};
+    int[] cols = {HIDDEN, OUT};
+    float[][] deq = new float[2][];
+    byte[][] q = new byte[2][];
+    float[][] scales = new float[2][];
+    for (int l = 0; l < 2; l++) {
+      deq[l] = new float[w[l].length];
+      q[l] = new byte[w[l].length];
+      scales[l] = new float[cols[l]];
+      for (int c = 0; c < cols[l]; c++) {
+        double acc = 0;
+        for (int r = 0; r < rows[l]; r++) {
+          float v = Math.abs(w[l][r * cols[l] + c]);
+          acc = ternary ? acc + v / rows[l] : Math.max(acc, v);
+        }
+        float scale = (float) (ternary ? acc : acc / 127);
+        scales[l][c] = scale;
+        int limit = ternary ? 1 : 127;
+        for (int r = 0; r < rows[l]; r++) {
+          double x = Math.rint(w[l][r * cols[l] + c] / scale);
+          q[l][r * cols[l] + c] = (byte) Math.max(-limit, Math.min(limit, x));
+          deq[l][r * cols[l] + c] = q[l][r * cols[l] + c] * scale;
+        }
+      }
+    }
+    GraphProto.Builder g = GraphProto.newBuilder().setName("mlp-" + (ternary ? "ternary" : "int8"));
+    g.addInput(value("input", FLOAT, -1, IN));
+    g.addOutput(value("probabilities", FLOAT, -1, OUT));
+    g.addOutput(value("logits", FLOAT, -1, OUT));
+    for (int l = 0; l < 2; l++) {
+      g.addInitializer(floats("s" + (l + 1), scales[l], cols[l]));
+      g.addNode(
+          NodeProto.newBuilder()
+              .setOpType("DequantizeLinear")
+              .setName("dq" + (l + 1))
+              .addInput("q" + (l + 1))
+              .addInput("s" + (l + 1))
+              .addOutput("w" + (l + 1))
+              .addAttribute(
+                  ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                      .setName("axis")
+                      .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                      .setI(1))
+              .build());
+    }
+    g.addInitializer(floats("b1", mlp.b1(), HIDDEN));
+    g.addInitializer(floats("b2", mlp.b2(), OUT));
+    g.addNode(node("MatMul", "h0", "input", "w1"));
+    g.addNode(node("Add", "h1", "h0", "b1"));
+    g.addNode(node("Relu", "h2", "h1"));
+    g.addNode(node("MatMul", "h3", "h2", "w2"));
+    g.addNode(node("Add", "logits", "h3", "b2"));
+    g.addNode(node("Softmax", "probabilities", "logits"));
+    byte[] stripped = model(g);
+    for (int l = 0; l < 2; l++) {
+      g.addInitializer(
+          TensorProto.newBuilder()
+              .setName("q" + (l + 1))
+              .setDataType(3)
+              .addDims(rows[l])
+              .addDims(cols[l])
+              .setRawData(com.google.protobuf.ByteString.copyFrom(q[l])));
+    }
+    byte[] onnx = model(g);
+    byte[] artifact =
+        ternary
+            ? io.streamforge.arrowio.models.TernaryPacking.write(
+                stripped,
+                List.of(
+                    new io.streamforge.arrowio.models.TernaryPacking.Tensor(
+                        "q1", new long[] {IN, HIDDEN}, q[0]),
+                    new io.streamforge.arrowio.models.TernaryPacking.Tensor(
+                        "q2", new long[] {HIDDEN, OUT}, q[1])))
+            : onnx;
+    return new Variant(new Mlp(deq[0], mlp.b1(), deq[1], mlp.b2()), onnx, artifact);
+  }
+
+  /**
    * A model with one input and output per served datatype: {@code f64} (FP64, doubled), {@code i64}
    * (INT64, identity), {@code i32} (INT32, identity), {@code flag} (BOOL, negated); all [N,2].
    */

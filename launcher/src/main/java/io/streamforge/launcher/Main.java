@@ -12,6 +12,7 @@ import io.streamforge.launcher.cli.PublishCommand;
 import io.streamforge.launcher.cli.StatusCommand;
 import io.streamforge.launcher.cli.StreamsCommand;
 import io.streamforge.launcher.cli.SubmitCommand;
+import io.streamforge.launcher.cli.QuantizeCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
 import io.streamforge.launcher.cli.TrainCommand;
 import io.streamforge.launcher.cli.TrialsCommand;
@@ -44,6 +45,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       TrialsCommand.class,
       CancelCommand.class,
+      QuantizeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -108,6 +108,18 @@ class SerdeContractTest {
             T),
         new Deployment("iris", 3, 4, 12.5, Deployment.Mode.SPLIT, "x-user", "set-weight", "r", T),
         new Deployment("iris", 3, null, 0, Deployment.Mode.SHADOW, null, "promote", "ok", T),
+        new Deployment(
+            "iris",
+            3,
+            3,
+            5,
+            Deployment.Mode.SPLIT,
+            null,
+            "set-weight",
+            "int8 canary",
+            T,
+            null,
+            "int8-dynamic"),
         new TrainingJob(
             "job-1",
             "wf-1",
@@ -237,6 +249,37 @@ class SerdeContractTest {
           .hasMessageContaining("reads 1.x");
       byte[] v17 = encodeWithVersion(schema, p, new SchemaVersion(1, 7));
       assertThat(serde.deserialize("metrics", v17)).isEqualTo(p);
+    }
+  }
+
+  @Test
+  void aDeploymentWrittenAsSchema10ReadsWithoutVariants() {
+    RecordSchema<Deployment> schema = RecordSchema.of(Deployment.class);
+    assertThat(schema.version()).isEqualTo(new SchemaVersion(1, 1));
+    Deployment now =
+        new Deployment(
+            "iris", 3, 4, 10, Deployment.Mode.SPLIT, null, "set-weight", "r", T, "ternary", "x");
+    byte[] old;
+    try (VectorSchemaRoot root = schema.write(List.of(now), allocator)) {
+      // the 1.0 layout: the first nine fields, stamped 1.0
+      List<org.apache.arrow.vector.FieldVector> vectors = root.getFieldVectors().subList(0, 9);
+      Schema v10 =
+          SchemaMetadata.stamp(
+              new Schema(vectors.stream().map(v -> v.getField()).toList()),
+              schema.name(),
+              new SchemaVersion(1, 0));
+      old =
+          ArrowIpc.write(
+              new VectorSchemaRoot(v10, vectors, root.getRowCount()), null, Compression.ZSTD);
+    }
+    try (RecordSerde<Deployment> serde =
+        new RecordSerde<>(Deployment.class, Compression.ZSTD, allocator)) {
+      Deployment read = serde.deserialize("deployments", old);
+      assertThat(read)
+          .isEqualTo(
+              new Deployment("iris", 3, 4, 10, Deployment.Mode.SPLIT, null, "set-weight", "r", T));
+      assertThat(read.stableVariant()).isNull();
+      assertThat(read.canaryVariant()).isNull();
     }
   }
 

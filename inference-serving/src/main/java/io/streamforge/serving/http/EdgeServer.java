@@ -206,7 +206,7 @@ public final class EdgeServer {
     ModelSession s = session(name, version);
     ModelRepository.Served served = repository.served(name).orElseThrow();
     JsonArray versions = new JsonArray();
-    served.loaded().keySet().forEach(v -> versions.add(Integer.toString(v)));
+    served.versions().forEach(v -> versions.add(Integer.toString(v)));
     ctx.response().putHeader(VERSION_HEADER, Integer.toString(s.id().version()));
     ctx.response().putHeader(VARIANT_HEADER, s.id().variant());
     json(
@@ -237,14 +237,17 @@ public final class EdgeServer {
             .put("ready", true));
   }
 
-  /** The version a route names or, without one, the stable version. */
+  /**
+   * The version a route names (the variant the route gives it, else the base variant) or, without
+   * one, the stable version and variant.
+   */
   private ModelSession session(String name, Integer version) {
     ModelRepository.Served served =
         repository
             .served(name)
             .orElseThrow(() -> EdgeException.notFound("unknown model '" + name + "'"));
     if (version != null) {
-      ModelSession s = served.loaded().get(version);
+      ModelSession s = served.forVersion(version, repository.baseVariant());
       if (s == null) {
         throw EdgeException.notFound("model '" + name + "' has no version " + version + " loaded");
       }
@@ -253,7 +256,7 @@ public final class EdgeServer {
     if (served.plan() == null) {
       throw EdgeException.unavailable("model '" + name + "' has no version ready yet");
     }
-    return served.loaded().get(served.plan().stable());
+    return served.loaded().get(served.plan().stableId(name, repository.baseVariant()));
   }
 
   private static Integer version(RoutingContext ctx) {

@@ -22,6 +22,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * ({@code canary_version}, optional {@code weight}, default 100), {@code split} (back from shadow),
  * {@code promote} (the canary becomes stable), {@code rollback} (the canary is dropped). Optional
  * {@code sticky_header} (empty string to clear) and {@code reason}.
+ *
+ * <p>Variants: {@code variant} sets the stable version's variant (e.g. {@code int8-static}; null or
+ * absent keeps it), {@code canary_variant} the canary's. A {@code canary_version} without {@code
+ * canary_variant} means the base variant; a {@code canary_variant} without {@code canary_version}
+ * applies to the current canary or, without one, to the stable version (an int8 canary of the
+ * version being served). Promote carries the canary's variant over; rollback drops it.
  */
 public final class KafkaRollouts implements Rollouts {
   private final ModelManager manager;
@@ -43,8 +49,11 @@ public final class KafkaRollouts implements Rollouts {
     double weight = current == null ? 0 : current.canaryWeight();
     Deployment.Mode mode = current == null ? Deployment.Mode.SPLIT : current.mode();
     String sticky = current == null ? null : current.stickyHeader();
+    String stableVariant = current == null ? null : current.stableVariant();
+    String canaryVariant = current == null ? null : current.canaryVariant();
     if (stable == null) {
       stable = servedStable(model);
+      stableVariant = servedStableVariant(model);
     }
     String action = string(request, "action");
     if (action == null) {
@@ -52,10 +61,18 @@ public final class KafkaRollouts implements Rollouts {
           "'action' is required: set-weight, shadow, split, promote or rollback");
     }
     Integer requestedCanary = integer(request, "canary_version");
+    String requestedCanaryVariant = string(request, "canary_variant");
+    if (request.containsKey("variant")) {
+      stableVariant = blankToNull(string(request, "variant"));
+    }
     switch (action) {
       case "set-weight", "shadow" -> {
         if (requestedCanary != null) {
           canary = requestedCanary;
+          canaryVariant = blankToNull(requestedCanaryVariant);
+        } else if (requestedCanaryVariant != null) {
+          canary = canary != null ? canary : stable;
+          canaryVariant = blankToNull(requestedCanaryVariant);
         }
         if (canary == null) {
           throw EdgeException.badRequest(
@@ -79,7 +96,9 @@ public final class KafkaRollouts implements Rollouts {
           throw EdgeException.badRequest(model + " has no canary to promote");
         }
         stable = canary;
+        stableVariant = canaryVariant;
         canary = null;
+        canaryVariant = null;
         weight = 0;
         mode = Deployment.Mode.SPLIT;
       }
@@ -88,6 +107,7 @@ public final class KafkaRollouts implements Rollouts {
           throw EdgeException.badRequest(model + " has no canary to roll back");
         }
         canary = null;
+        canaryVariant = null;
         weight = 0;
         mode = Deployment.Mode.SPLIT;
       }
@@ -95,11 +115,18 @@ public final class KafkaRollouts implements Rollouts {
           throw EdgeException.badRequest(
               "unknown action '" + action + "': set-weight, shadow, split, promote or rollback");
     }
-    if (canary != null && !canary.equals(current == null ? null : current.canaryVersion())) {
-      int v = canary;
-      if (manager.event(model, v).isEmpty()) {
-        throw EdgeException.notFound("model '" + model + "' has no registered version " + v);
-      }
+    if (canary != null
+        && (current == null
+            || !canary.equals(current.canaryVersion())
+            || !java.util.Objects.equals(canaryVariant, current.canaryVariant()))) {
+      requireRegistered(model, canary, canaryVariant);
+    }
+    if (stable != null
+        && request.containsKey("variant")
+        && (current == null
+            || !stable.equals(current.stableVersion())
+            || !java.util.Objects.equals(stableVariant, current.stableVariant()))) {
+      requireRegistered(model, stable, stableVariant);
     }
     if (request.containsKey("sticky_header")) {
       String s = string(request, "sticky_header");
@@ -119,7 +146,9 @@ public final class KafkaRollouts implements Rollouts {
             sticky,
             action,
             reason == null ? "admin API" : reason,
-            Instant.now());
+            Instant.now(),
+            stableVariant,
+            canary == null ? null : canaryVariant);
     String topic = Topics.DEPLOYMENTS.name();
     try {
       producer
@@ -143,7 +172,40 @@ public final class KafkaRollouts implements Rollouts {
         .put("mode", mode.name())
         .put("sticky_header", sticky)
         .put("decision", action)
-        .put("reason", next.reason());
+        .put("reason", next.reason())
+        .put("stable_variant", variantName(next.stableVariant()))
+        .put(
+            "canary_variant",
+            next.canaryVersion() == null ? null : variantName(next.canaryVariant()));
+  }
+
+  private void requireRegistered(String model, int version, String variant) {
+    if (manager.event(model, version, variant).isEmpty()) {
+      throw EdgeException.notFound(
+          "model '"
+              + model
+              + "' has no registered version "
+              + version
+              + (variant == null ? "" : " of variant '" + variant + "'"));
+    }
+  }
+
+  /** The variant a deployment's null means here: the repository's base variant. */
+  private String variantName(String variant) {
+    return variant == null ? repository.baseVariant() : variant;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** The stable variant this edge serves when the model has no deployment record yet. */
+  private String servedStableVariant(String model) {
+    return repository
+        .served(model)
+        .map(ModelRepository.Served::plan)
+        .map(RoutePlan::stableVariant)
+        .orElse(null);
   }
 
   /** The stable version this edge serves when the model has no deployment record yet. */

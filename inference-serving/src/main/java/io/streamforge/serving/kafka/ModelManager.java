@@ -3,6 +3,7 @@ package io.streamforge.serving.kafka;
 import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ArtifactException;
 import io.streamforge.arrowio.models.ModelArtifacts;
+import io.streamforge.arrowio.models.TernaryPacking;
 import io.streamforge.schemas.KafkaUnavailableException;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
@@ -43,8 +44,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows {@code models} and {@code deployments} on its own thread and keeps the repository serving
- * what they say: for a model with a deployment record, its stable and canary versions; for one
- * without, its latest servable version.
+ * what they say: for a model with a deployment record, its stable and canary versions in the
+ * variants the record names (null: the edge's base variant, {@code --variant}); for one without,
+ * its latest servable version of the base variant.
+ *
+ * <p>A variant published packed ({@link TernaryPacking#FORMAT}) is unpacked to ONNX after the
+ * fetch.
  *
  * <p>A version is fetched from {@code model.artifacts} (sha256 checked against its registry event),
  * loaded, checked against the served version's signature and warmed up before any route names it. A
@@ -126,10 +131,20 @@ public final class ModelManager implements AutoCloseable {
     return true;
   }
 
-  /** The latest registry event of a version of the served variant, if any. */
+  /** The latest registry event of a version of the base variant, if any. */
   public Optional<ModelEvent> event(String model, int version) {
+    return event(model, version, null);
+  }
+
+  /** The latest registry event of a version and variant (null: the base variant), if any. */
+  public Optional<ModelEvent> event(String model, int version, String variant) {
     return Optional.ofNullable(
-        events.get(new ModelId(model, version, config.variant()).toString()));
+        events.get(new ModelId(model, version, variant(variant)).toString()));
+  }
+
+  /** {@code variant}, or the base variant when null. */
+  private String variant(String variant) {
+    return variant == null ? config.variant() : variant;
   }
 
   /** The latest deployment record of a model, if any. */
@@ -163,7 +178,7 @@ public final class ModelManager implements AutoCloseable {
           try {
             if (r.topic().equals(Topics.MODELS.name())) {
               ModelEvent e = eventValues.deserialize(r.topic(), r.value());
-              if (e.variant().equals(config.variant()) && config.models().test(e.model())) {
+              if (config.models().test(e.model())) {
                 events.put(e.key(), e);
                 dirty.add(e.model());
               }
@@ -237,21 +252,29 @@ public final class ModelManager implements AutoCloseable {
     RoutePlan current = served == null ? null : served.plan();
     Integer stable = d == null ? null : d.stableVersion();
     Integer canary = d == null ? null : d.canaryVersion();
-    boolean stableOk = stable != null && ensureLoaded(model, stable);
-    boolean canaryOk = canary != null && ensureLoaded(model, canary);
+    String stableVariant = variant(d == null ? null : d.stableVariant());
+    String canaryVariant = variant(d == null ? null : d.canaryVariant());
+    boolean stableOk = stable != null && ensureLoaded(model, stable, stableVariant);
+    boolean canaryOk = canary != null && ensureLoaded(model, canary, canaryVariant);
     if (!stableOk && (d == null || current == null)) {
       // Without a deployment (or when its stable version cannot be served and nothing is), serve
-      // the latest version that loads, newest first, never going below what is served now.
+      // the latest base-variant version that loads, newest first, never going below what is
+      // served now.
       for (ModelEvent e : servableNewestFirst(model)) {
         if (current != null && e.version() <= current.stable()) {
           break;
         }
-        if (ensureLoaded(model, e.version())) {
+        if (ensureLoaded(model, e.version(), config.variant())) {
           if (d != null) {
             log.warn(
-                "{}: stable version {} cannot be served, serving {}", model, stable, e.version());
+                "{}: stable version {} ({}) cannot be served, serving {}",
+                model,
+                stable,
+                stableVariant,
+                e.version());
           }
           stable = e.version();
+          stableVariant = config.variant();
           stableOk = true;
           break;
         }
@@ -262,25 +285,32 @@ public final class ModelManager implements AutoCloseable {
       return; // nothing loaded: not served (yet)
     }
     int routeStable;
+    String routeVariant;
     if (stableOk) {
       routeStable = stable;
+      routeVariant = stableVariant;
     } else if (current != null) {
       routeStable = current.stable(); // keep serving what works
+      routeVariant = current.stableVariant();
     } else if (canaryOk) {
       routeStable = canary;
+      routeVariant = canaryVariant;
       canaryOk = false;
     } else {
       return;
     }
     RoutePlan plan =
         d == null
-            ? RoutePlan.only(routeStable)
+            ? RoutePlan.only(routeStable, routeVariant)
             : new RoutePlan(
                 routeStable,
                 canaryOk ? canary : null,
                 canaryOk ? d.canaryWeight() : 0,
                 d.mode() == Deployment.Mode.SHADOW,
-                d.stickyHeader());
+                d.stickyHeader(),
+                routeVariant,
+                canaryOk ? canaryVariant : null);
+    plan = plan.withBase(config.variant());
     if (!plan.equals(current)) {
       repository.route(model, plan, Set.of());
       metrics.routeChanged(model);
@@ -290,16 +320,17 @@ public final class ModelManager implements AutoCloseable {
   private List<ModelEvent> servableNewestFirst(String model) {
     return events.values().stream()
         .filter(e -> e.model().equals(model))
+        .filter(e -> e.variant().equals(config.variant()))
         .filter(e -> e.status() != ModelStatus.FAILED && e.status() != ModelStatus.ROLLED_BACK)
         .sorted((a, b) -> Integer.compare(b.version(), a.version()))
         .toList();
   }
 
   /** Whether the version is loaded (loading it now if needed); false when it cannot be. */
-  private boolean ensureLoaded(String model, int version) {
-    ModelId id = new ModelId(model, version, config.variant());
+  private boolean ensureLoaded(String model, int version, String variant) {
+    ModelId id = new ModelId(model, version, variant);
     ModelEvent event = events.get(id.toString());
-    ModelSession loaded = repository.served(model).map(s -> s.loaded().get(version)).orElse(null);
+    ModelSession loaded = repository.served(model).map(s -> s.loaded().get(id)).orElse(null);
     if (event == null) {
       if (loaded != null) {
         return true;
@@ -325,12 +356,15 @@ public final class ModelManager implements AutoCloseable {
     try {
       byte[] bytes =
           ModelArtifacts.fetch(
-              clients, model, version, config.variant(), event.sha256(), config.fetchTimeout());
+              clients, model, version, variant, event.sha256(), config.fetchTimeout());
+      if (TernaryPacking.FORMAT.equals(event.format()) || TernaryPacking.isContainer(bytes)) {
+        bytes = TernaryPacking.toOnnx(bytes);
+      }
       ModelSession expected =
           repository
               .served(model)
               .filter(s -> s.plan() != null)
-              .map(s -> s.loaded().get(s.plan().stable()))
+              .map(s -> s.loaded().get(s.plan().stableId(model, config.variant())))
               .orElse(null);
       ModelSession session =
           ModelSession.load(id, bytes, event.sha256(), config.intraOpThreads(), expected);

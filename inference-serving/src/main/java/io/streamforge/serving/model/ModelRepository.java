@@ -23,16 +23,82 @@ import org.slf4j.LoggerFactory;
  * replace it, so a swap is atomic: a request routes with the old snapshot or the new one, never a
  * mix. Sessions that the new snapshot no longer holds are retired and close once their in-flight
  * requests have released them.
+ *
+ * <p>A model may hold several variants of one version (fp32 and its quantized variants); a route
+ * names version and variant, and a plan that names no variant means the repository's base variant
+ * (the edge's {@code --variant}, {@code fp32} by default).
  */
 public final class ModelRepository {
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
 
-  /** What one model serves: its loaded versions and the route over them (null: no traffic yet). */
-  public record Served(Map<Integer, ModelSession> loaded, RoutePlan plan) {
+  /**
+   * What one model serves: its loaded versions and variants, and the route over them (null: no
+   * traffic yet; variants written out).
+   */
+  public record Served(Map<ModelId, ModelSession> loaded, RoutePlan plan) {
     public Served {
-      loaded = Collections.unmodifiableMap(new TreeMap<>(loaded));
+      Map<ModelId, ModelSession> sorted = new TreeMap<>(ORDER);
+      sorted.putAll(loaded);
+      loaded = Collections.unmodifiableMap(sorted);
+    }
+
+    /** Whether any variant of {@code version} is loaded. */
+    public boolean hasVersion(int version) {
+      return loaded.keySet().stream().anyMatch(id -> id.version() == version);
+    }
+
+    /** The loaded versions, ascending. */
+    public java.util.SortedSet<Integer> versions() {
+      java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
+      loaded.keySet().forEach(id -> out.add(id.version()));
+      return out;
+    }
+
+    /** The session of one version and variant, or null. */
+    public ModelSession session(int version, String variant) {
+      for (var e : loaded.entrySet()) {
+        if (e.getKey().version() == version && e.getKey().variant().equals(variant)) {
+          return e.getValue();
+        }
+      }
+      return null;
+    }
+
+    /**
+     * The session a versioned request for {@code version} gets: the variant the route gives that
+     * version (stable first, then canary), else the base variant, else any loaded variant; null
+     * when the version is not loaded.
+     */
+    public ModelSession forVersion(int version, String base) {
+      if (plan != null && plan.stable() == version) {
+        ModelSession s =
+            session(version, plan.stableVariant() == null ? base : plan.stableVariant());
+        if (s != null) {
+          return s;
+        }
+      }
+      if (plan != null && plan.canary() != null && plan.canary() == version) {
+        ModelSession s =
+            session(version, plan.canaryVariant() == null ? base : plan.canaryVariant());
+        if (s != null) {
+          return s;
+        }
+      }
+      ModelSession s = session(version, base);
+      if (s != null) {
+        return s;
+      }
+      for (var e : loaded.entrySet()) {
+        if (e.getKey().version() == version) {
+          return e.getValue();
+        }
+      }
+      return null;
     }
   }
+
+  private static final java.util.Comparator<ModelId> ORDER =
+      java.util.Comparator.comparingInt(ModelId::version).thenComparing(ModelId::variant);
 
   /** A version's state, for the repository index. */
   public record VersionState(
@@ -54,6 +120,24 @@ public final class ModelRepository {
 
   private final ConcurrentHashMap<String, Served> models = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, VersionState> states = new ConcurrentHashMap<>();
+  private final String baseVariant;
+
+  /** A repository whose base variant is {@code fp32}. */
+  public ModelRepository() {
+    this("fp32");
+  }
+
+  /**
+   * @param baseVariant the variant a route means when it names none
+   */
+  public ModelRepository(String baseVariant) {
+    this.baseVariant = java.util.Objects.requireNonNull(baseVariant, "baseVariant");
+  }
+
+  /** The variant a route means when it names none. */
+  public String baseVariant() {
+    return baseVariant;
+  }
 
   /** The model names, sorted. */
   public List<String> models() {
@@ -68,10 +152,9 @@ public final class ModelRepository {
   public List<VersionState> index() {
     List<VersionState> out = new ArrayList<>(states.values());
     out.sort(
-        (a, b) ->
-            a.model().equals(b.model())
-                ? Integer.compare(a.version(), b.version())
-                : a.model().compareTo(b.model()));
+        java.util.Comparator.comparing(VersionState::model)
+            .thenComparingInt(VersionState::version)
+            .thenComparing(VersionState::variant));
     return out;
   }
 
@@ -89,22 +172,22 @@ public final class ModelRepository {
   }
 
   private static String stateKey(ModelId id) {
-    return id.model() + ":" + id.version();
+    return id.toString();
   }
 
   /**
-   * Adds a loaded version (replacing and retiring an earlier session of the same version) and
-   * applies {@code route} to decide the model's route. Other loaded versions stay loaded; {@link
-   * #route} unloads them.
+   * Adds a loaded version and variant (replacing and retiring an earlier session of the same one)
+   * and applies {@code route} to decide the model's route. Other loaded versions stay loaded;
+   * {@link #route} unloads them.
    *
    * @param route the new plan from the current one (null when the model had none)
    */
   public synchronized void install(ModelSession session, UnaryOperator<RoutePlan> route) {
     String model = session.id().model();
     Served current = models.get(model);
-    Map<Integer, ModelSession> loaded =
+    Map<ModelId, ModelSession> loaded =
         new HashMap<>(current == null ? Map.of() : current.loaded());
-    ModelSession replaced = loaded.put(session.id().version(), session);
+    ModelSession replaced = loaded.put(session.id(), session);
     RoutePlan plan = route.apply(current == null ? null : current.plan());
     publish(model, loaded, plan, replaced);
     states.put(
@@ -113,24 +196,25 @@ public final class ModelRepository {
   }
 
   /**
-   * Changes a model's route; every version it names must be loaded. Versions that neither the new
-   * route nor {@code keep} names are retired.
+   * Changes a model's route; every version and variant it names must be loaded. Sessions that
+   * neither the new route nor {@code keep} (versions, every variant of them) names are retired.
    *
-   * @throws IllegalArgumentException when the plan names a version that is not loaded
+   * @throws IllegalArgumentException when the plan names a version or variant that is not loaded
    */
   public synchronized void route(String model, RoutePlan plan, Set<Integer> keep) {
     Served current = models.get(model);
-    Map<Integer, ModelSession> loaded =
+    Map<ModelId, ModelSession> loaded =
         new HashMap<>(current == null ? Map.of() : current.loaded());
-    for (int v : plan.versions()) {
-      if (!loaded.containsKey(v)) {
-        throw new IllegalArgumentException(model + " version " + v + " is not loaded");
+    Set<ModelId> routed = plan.ids(model, baseVariant);
+    for (ModelId id : routed) {
+      if (!loaded.containsKey(id)) {
+        throw new IllegalArgumentException(id + " is not loaded");
       }
     }
     List<ModelSession> dropped = new ArrayList<>();
     for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
-      if (!plan.versions().contains(e.getKey()) && !keep.contains(e.getKey())) {
+      if (!routed.contains(e.getKey()) && !keep.contains(e.getKey().version())) {
         dropped.add(e.getValue());
         it.remove();
       }
@@ -145,20 +229,24 @@ public final class ModelRepository {
   }
 
   private void publish(
-      String model, Map<Integer, ModelSession> loaded, RoutePlan plan, ModelSession replaced) {
-    if (plan != null) {
-      for (int v : plan.versions()) {
-        if (!loaded.containsKey(v)) {
-          throw new IllegalArgumentException(model + " version " + v + " is not loaded");
+      String model, Map<ModelId, ModelSession> loaded, RoutePlan plan, ModelSession replaced) {
+    RoutePlan p = plan == null ? null : plan.withBase(baseVariant);
+    if (p != null) {
+      for (ModelId id : p.ids(model, baseVariant)) {
+        if (!loaded.containsKey(id)) {
+          throw new IllegalArgumentException(id + " is not loaded");
         }
       }
     }
-    Served before = models.put(model, new Served(loaded, plan));
+    Served before = models.put(model, new Served(loaded, p));
     log.info(
         "{}: serving {} (loaded {})",
         model,
-        plan == null ? "nothing yet" : plan,
-        new TreeMap<>(loaded).keySet());
+        p == null ? "nothing yet" : p,
+        loaded.keySet().stream()
+            .sorted(ORDER)
+            .map(id -> id.version() + ":" + id.variant())
+            .toList());
     if (replaced != null) {
       replaced.retire();
     }
@@ -190,7 +278,7 @@ public final class ModelRepository {
       ModelSession primary;
       ModelSession shadow = null;
       if (version != null) {
-        primary = s.loaded().get(version);
+        primary = s.forVersion(version, baseVariant);
         if (primary == null) {
           throw EdgeException.notFound(
               "model '" + model + "' has no version " + version + " loaded");
@@ -202,11 +290,12 @@ public final class ModelRepository {
         }
         String key = plan.stickyHeader() == null ? null : stickyHeaders.apply(plan.stickyHeader());
         boolean canary = plan.toCanary(key, ThreadLocalRandom.current().nextDouble());
+        ModelSession stable = s.loaded().get(plan.stableId(model, baseVariant));
         if (plan.shadow()) {
-          primary = s.loaded().get(plan.stable());
-          shadow = canary ? s.loaded().get(plan.canary()) : null;
+          primary = stable;
+          shadow = canary ? s.loaded().get(plan.canaryId(model, baseVariant)) : null;
         } else {
-          primary = s.loaded().get(canary ? plan.canary() : plan.stable());
+          primary = canary ? s.loaded().get(plan.canaryId(model, baseVariant)) : stable;
         }
       }
       if (!primary.acquire()) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       BenchEdgeCommand.class,
       BenchTrainCommand.class,
       BenchSamplersCommand.class,
+      BenchQuantizeCommand.class,
       BenchCommand.Jmh.class
     })
 public final class BenchCommand implements Runnable {

@@ -484,21 +484,7 @@ public final class JobTrainer {
 
   /** The batch's training rows, shuffled. */
   private static int[] trainRows(TensorBatch b, Preprocessing prep, Random rng) {
-    RowSplit split = prep.split();
-    int[] rows = new int[b.rows()];
-    int n = 0;
-    for (int r = 0; r < b.rows(); r++) {
-      if (!split.isValidation(b.x(), b.features(), r, b.y()[r])) {
-        rows[n++] = r;
-      }
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = rows[i];
-      rows[i] = rows[j];
-      rows[j] = t;
-    }
-    return java.util.Arrays.copyOf(rows, n);
+    return prep.split().shuffledTrainingRows(b.x(), b.y(), b.features(), rng);
   }
 
   private static void trainStep(

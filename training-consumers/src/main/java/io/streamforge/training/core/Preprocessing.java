@@ -194,16 +194,21 @@ public record Preprocessing(
   }
 
   /** A growable float array. */
-  static final class FloatBuffer {
+  public static final class FloatBuffer {
     private float[] data = new float[1024];
     private int size;
 
-    void add(float v) {
+    /** Values added so far. */
+    public int size() {
+      return size;
+    }
+
+    public void add(float v) {
       ensure(1);
       data[size++] = v;
     }
 
-    void add(float[] src, int off, int len) {
+    public void add(float[] src, int off, int len) {
       ensure(len);
       System.arraycopy(src, off, data, size, len);
       size += len;
@@ -215,7 +220,7 @@ public record Preprocessing(
       }
     }
 
-    float[] toArray() {
+    public float[] toArray() {
       return Arrays.copyOf(data, size);
     }
   }

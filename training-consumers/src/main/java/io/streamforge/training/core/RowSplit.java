@@ -21,6 +21,27 @@ public final class RowSplit {
     return unit(hash(x, features, row, label)) < fraction;
   }
 
+  /**
+   * The training rows (not validation) of a batch of {@code y.length} rows, in an order shuffled by
+   * {@code rng}.
+   */
+  public int[] shuffledTrainingRows(float[] x, float[] y, int features, java.util.Random rng) {
+    int[] rows = new int[y.length];
+    int n = 0;
+    for (int r = 0; r < y.length; r++) {
+      if (!isValidation(x, features, r, y[r])) {
+        rows[n++] = r;
+      }
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = rows[i];
+      rows[i] = rows[j];
+      rows[j] = t;
+    }
+    return java.util.Arrays.copyOf(rows, n);
+  }
+
   static long hash(float[] x, int features, int row, float label) {
     long h = 0x5F0F_5EED_0000_0001L;
     int off = row * features;

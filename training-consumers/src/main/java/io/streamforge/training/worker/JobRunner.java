@@ -16,6 +16,7 @@ import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.core.TrainingResult;
 import io.streamforge.training.core.UnusableJobException;
+import io.streamforge.training.data.BatchFeed;
 import io.streamforge.training.data.KafkaBatchFeed;
 import io.streamforge.training.onnx.OnnxExporter;
 import io.streamforge.training.onnx.OnnxParity;
@@ -112,32 +113,9 @@ public final class JobRunner {
       TrainingResult result =
           trainer.train(job, feed, listener, new KafkaCheckpointStore(clients, producer));
       producer.flush();
-      boolean classification = job.task() == TaskType.CLASSIFICATION;
-      int datasetVersion = feed.manifest().version();
-      byte[] onnx =
-          OnnxExporter.export(
-              result.weights(),
-              result.preprocessing(),
-              classification,
-              job.model(),
-              Provenance.streamforgeVersion(),
-              Provenance.of(job, feed.describe(), datasetVersion, feed.contentHash(), result));
-      OnnxParity.Report parity =
-          OnnxParity.check(onnx, result.preprocessing(), classification, result.valOutputs());
-      if (!parity.passed()) {
-        throw new ParityException(
-            "ONNX export of job "
-                + job.jobId()
-                + " does not match the trained network on "
-                + parity.rows()
-                + " validation rows: max abs diff "
-                + parity.maxAbsDiff()
-                + " (limit "
-                + OnnxParity.TOLERANCE
-                + "), "
-                + parity.argmaxMismatches()
-                + " rows with another class");
-      }
+      Exported exported = export(job, feed, feed.manifest().version(), result);
+      byte[] onnx = exported.onnx();
+      OnnxParity.Report parity = exported.parity();
       int modelVersion = ModelRegistry.load(clients).nextVersion(job.model());
       int partitions = partitions(Topics.MODEL_ARTIFACTS.name());
       String sha =
@@ -171,6 +149,50 @@ public final class JobRunner {
           result.metrics());
       return new Outcome(event, parity);
     }
+  }
+
+  /**
+   * An exported model.
+   *
+   * @param onnx the ONNX bytes, with provenance
+   * @param parity its parity check against the trainer's outputs (passed)
+   */
+  public record Exported(byte[] onnx, OnnxParity.Report parity) {}
+
+  /**
+   * The fp32 ONNX model of a training result with its provenance, checked against the trainer's own
+   * outputs: what a worker registers (and what quantization benchmarks start from).
+   *
+   * @throws ParityException when the export does not match the trained network
+   */
+  public static Exported export(
+      TrainingJob job, BatchFeed feed, int datasetVersion, TrainingResult result) {
+    boolean classification = job.task() == TaskType.CLASSIFICATION;
+    byte[] onnx =
+        OnnxExporter.export(
+            result.weights(),
+            result.preprocessing(),
+            classification,
+            job.model(),
+            Provenance.streamforgeVersion(),
+            Provenance.of(job, feed.describe(), datasetVersion, feed.contentHash(), result));
+    OnnxParity.Report parity =
+        OnnxParity.check(onnx, result.preprocessing(), classification, result.valOutputs());
+    if (!parity.passed()) {
+      throw new ParityException(
+          "ONNX export of job "
+              + job.jobId()
+              + " does not match the trained network on "
+              + parity.rows()
+              + " validation rows: max abs diff "
+              + parity.maxAbsDiff()
+              + " (limit "
+              + OnnxParity.TOLERANCE
+              + "), "
+              + parity.argmaxMismatches()
+              + " rows with another class");
+    }
+    return new Exported(onnx, parity);
   }
 
   private int partitions(String topic) {

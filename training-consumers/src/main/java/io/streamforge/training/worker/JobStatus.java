@@ -21,6 +21,10 @@ import java.util.UUID;
  * @param sha256 the artifact's sha256 (SUCCEEDED), else null
  * @param metrics final metrics (SUCCEEDED), else null
  * @param worker the worker that ran it
+ * @param report a quantization job's comparison table (SUCCEEDED), a JSON list of {@code {variant,
+ *     accepted, reason, bytes, size_ratio, accuracy_delta, latency_b1_ms, latency_b64_ms, ...}}
+ *     with the fp32 parent first; null for training jobs. Readers of older statuses get null; older
+ *     readers ignore it (unknown properties are ignored)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -31,12 +35,26 @@ public record JobStatus(
     Integer version,
     String sha256,
     Map<String, Double> metrics,
-    String worker) {
+    String worker,
+    String report) {
   public static final String PAYLOAD_TYPE = "training-job-status";
   public static final String SOURCE = "training-worker";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** A status without a report (training jobs). */
+  public JobStatus(
+      String jobId,
+      State state,
+      String reason,
+      String model,
+      Integer version,
+      String sha256,
+      Map<String, Double> metrics,
+      String worker) {
+    this(jobId, state, reason, model, version, sha256, metrics, worker, null);
+  }
 
   /** Job states. */
   public enum State {

@@ -2,6 +2,7 @@ package io.streamforge.training.worker;
 
 import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ModelRegistry;
+import io.streamforge.schemas.KafkaUnavailableException;
 import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.AgentMessage;
@@ -11,6 +12,8 @@ import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.core.UnusableJobException;
+import io.streamforge.training.quant.QuantizationReport;
+import io.streamforge.training.quant.QuantizeRunner;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * dies mid-job leaves it to the group. A job whose model is already registered (a redelivery after
  * a crash between registering and committing) is not trained again. Every job's status goes to
  * {@code agent.messages}; a job that cannot run fails fast with its reason and the worker takes the
- * next.
+ * next. A job whose {@code params} say {@code kind=quantize} is a quantization job for a registered
+ * version ({@link QuantizeRunner}) instead of a training job.
  */
 public final class TrainingWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrainingWorker.class);
@@ -100,6 +104,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
         KafkaConsumer<String, byte[]> jobs = new KafkaConsumer<>(config)) {
       consumer = jobs;
       JobRunner runner = new JobRunner(clients, producer, allocator, trainer);
+      QuantizeRunner quantizer = new QuantizeRunner(clients, producer, allocator);
       jobs.subscribe(List.of(Topics.TRAINING_JOBS.name()));
       log.info(
           "worker {} waiting for jobs on {} (group {})",
@@ -110,7 +115,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : jobs.poll(Duration.ofMillis(500))) {
           TopicPartition tp = new TopicPartition(r.topic(), r.partition());
           try {
-            handle(r, runner, producer);
+            handle(r, runner, quantizer, producer);
           } catch (RuntimeException e) {
             // Failures of the job itself are reported inside handle(); what gets here is the
             // platform failing around it (the registry or status topic unreachable): retry the
@@ -137,7 +142,10 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
   }
 
   private void handle(
-      ConsumerRecord<String, byte[]> r, JobRunner runner, Producer<String, byte[]> producer) {
+      ConsumerRecord<String, byte[]> r,
+      JobRunner runner,
+      QuantizeRunner quantizer,
+      Producer<String, byte[]> producer) {
     TrainingJob job;
     try {
       job = Topics.TRAINING_JOBS.valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -158,6 +166,10 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       return;
     }
     String key = job.workflowId() != null ? job.workflowId() : job.jobId();
+    if (QuantizeRunner.isQuantizeJob(job)) {
+      quantize(job, key, quantizer, producer);
+      return;
+    }
     Optional<ModelEvent> done =
         ModelRegistry.load(clients).events(job.model() == null ? "" : job.model()).stream()
             .filter(e -> job.jobId().equals(e.jobId()))
@@ -194,33 +206,75 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       status(producer, key, succeeded(job, outcome.event()));
     } catch (UnusableJobException e) {
       log.warn("job {} refused: {}", job.jobId(), e.getMessage());
+      status(producer, key, failed(job, null, e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("job {} failed", job.jobId(), e);
+      status(
+          producer, key, failed(job, null, e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * A quantization job: its variants made, judged and published (those already registered for the
+   * version are not made again, so a redelivered job publishes nothing twice). Kafka being
+   * unreachable is the platform's failure and goes back to the caller, which retries the job.
+   */
+  private void quantize(
+      TrainingJob job, String key, QuantizeRunner quantizer, Producer<String, byte[]> producer) {
+    Integer version = null;
+    try {
+      version = Integer.valueOf(job.params().getOrDefault("version", "").trim());
+    } catch (NumberFormatException e) {
+      // reported by the runner with the reason
+    }
+    status(
+        producer,
+        key,
+        new JobStatus(
+            job.jobId(), JobStatus.State.RUNNING, null, job.model(), version, null, null, name));
+    log.info(
+        "job {}: quantizing model {} v{} ({})", job.jobId(), job.model(), version, job.params());
+    try {
+      QuantizeRunner.Outcome o = quantizer.run(job);
+      long accepted =
+          o.report().variants().stream().filter(QuantizationReport.Row::accepted).count();
+      Map<String, Double> m = new java.util.TreeMap<>();
+      m.put("variants", (double) o.report().variants().size());
+      m.put("variants_accepted", (double) accepted);
+      m.put("variants_rejected", (double) (o.report().variants().size() - accepted));
+      m.put("variants_published", (double) o.published().size());
+      m.put("variants_already_registered", (double) o.alreadyRegistered().size());
+      log.info("job {}: {}", job.jobId(), o.report().toText());
       status(
           producer,
           key,
           new JobStatus(
               job.jobId(),
-              JobStatus.State.FAILED,
-              e.getMessage(),
+              JobStatus.State.SUCCEEDED,
+              null,
               job.model(),
+              version,
               null,
-              null,
-              null,
-              name));
+              Map.copyOf(m),
+              name,
+              o.report().toJson()));
+    } catch (KafkaUnavailableException e) {
+      throw e;
+    } catch (UnusableJobException e) {
+      log.warn("job {} refused: {}", job.jobId(), e.getMessage());
+      status(producer, key, failed(job, version, e.getMessage()));
     } catch (RuntimeException e) {
       log.error("job {} failed", job.jobId(), e);
       status(
           producer,
           key,
-          new JobStatus(
-              job.jobId(),
-              JobStatus.State.FAILED,
-              e.getClass().getSimpleName() + ": " + e.getMessage(),
-              job.model(),
-              null,
-              null,
-              null,
-              name));
+          failed(job, version, e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
+  }
+
+  private JobStatus failed(TrainingJob job, Integer version, String reason) {
+    return new JobStatus(
+        job.jobId(), JobStatus.State.FAILED, reason, job.model(), version, null, null, name);
   }
 
   private JobStatus succeeded(TrainingJob job, ModelEvent e) {

@@ -9,6 +9,7 @@ import io.streamforge.arrowio.dataset.DatasetPublisher;
 import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ModelArtifacts;
 import io.streamforge.arrowio.models.ModelRegistry;
+import io.streamforge.arrowio.models.TernaryPacking;
 import io.streamforge.arrowio.read.BatchSources;
 import io.streamforge.arrowio.read.CsvOptions;
 import io.streamforge.arrowio.read.ReadOptions;
@@ -24,6 +25,10 @@ import io.streamforge.testkit.SharedKafka;
 import io.streamforge.training.JobSpecs;
 import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.data.FileBatchFeed;
+import io.streamforge.training.quant.AcceptancePolicy;
+import io.streamforge.training.quant.QuantizationOptions;
+import io.streamforge.training.quant.QuantizationReport;
+import io.streamforge.training.quant.QuantizeRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
@@ -327,5 +332,167 @@ class TrainingWorkerIT {
       assertThat(awaitEnd(bad.jobId()).state()).isEqualTo(JobStatus.State.FAILED);
     }
     System.out.printf("7 jobs in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  @Test
+  void quantizationJobsPublishAcceptedVariantsOnceAndReportTheComparison() throws Exception {
+    String model = "iris-q-" + UUID.randomUUID().toString().substring(0, 8);
+    TrainingJob train = job(model, iris, 10);
+    JobStatus trained;
+    try (JobClient client = new JobClient(clients)) {
+      client.submit(train);
+      trained = client.follow(train.jobId(), Duration.ofSeconds(180), e -> {}, s -> {});
+    }
+    assertThat(trained.state()).as("%s", trained.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    int version = trained.version();
+    QuantizationOptions fast = QuantizationOptions.defaults().withLatencyRuns(3).withQatEpochs(2);
+
+    // a size budget no variant meets: every one is rejected with the reason, none published
+    JobStatus rejected =
+        quantize(
+            model,
+            version,
+            fast.withPolicy(
+                new AcceptancePolicy(AcceptancePolicy.DEFAULT_MAX_ACCURACY_DROP, 100L, null)));
+    assertThat(rejected.state()).as("%s", rejected.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    assertThat(rejected.version()).isEqualTo(version);
+    List<Map<String, Object>> rows = QuantizationReport.rowsFromJson(rejected.report());
+    assertThat(rows)
+        .extracting(r -> r.get("variant"))
+        .containsExactly("fp32", "int8-weight", "int8-static", "int8-dynamic", "ternary");
+    assertThat(rows.subList(1, rows.size()))
+        .allSatisfy(
+            r -> {
+              assertThat(r.get("accepted")).isEqualTo(false);
+              assertThat((String) r.get("reason")).contains("bytes > 100");
+              assertThat(r)
+                  .containsKeys(
+                      "bytes", "size_ratio", "accuracy_delta", "latency_b1_ms", "latency_b64_ms");
+            });
+    assertThat(rejected.metrics()).containsEntry("variants_published", 0.0);
+    assertThat(ModelRegistry.load(clients).events(model))
+        .extracting(ModelEvent::variant)
+        .containsExactly("fp32");
+
+    // the default gate: what passes is published as variants of the same version
+    JobStatus done = quantize(model, version, fast);
+    assertThat(done.state()).as("%s", done.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    List<Map<String, Object>> report = QuantizationReport.rowsFromJson(done.report());
+    List<String> accepted =
+        report.subList(1, report.size()).stream()
+            .filter(r -> Boolean.TRUE.equals(r.get("accepted")))
+            .map(r -> (String) r.get("variant"))
+            .toList();
+    assertThat(accepted).contains("int8-weight");
+    assertThat(done.metrics()).containsEntry("variants_published", (double) accepted.size());
+    ModelRegistry registry = ModelRegistry.load(clients);
+    try (FileBatchFeed feed =
+        new FileBatchFeed(
+            Datasets.file("iris.csv"), ReadOptions.defaults(), null, "label", allocator, 2)) {
+      var batch = feed.epoch().blockFirst(Duration.ofSeconds(30));
+      for (String variant : accepted) {
+        ModelEvent e = registry.event(model, version, variant).orElseThrow();
+        assertThat(e.status()).isEqualTo(ModelEvent.ModelStatus.REGISTERED);
+        assertThat(e.parentVersion()).isEqualTo(version);
+        assertThat(e.format())
+            .isEqualTo(variant.equals("ternary") ? TernaryPacking.FORMAT : "onnx");
+        assertThat(e.metrics())
+            .containsKeys(
+                "val_accuracy",
+                "accuracy_delta",
+                "size_ratio",
+                "latency_b1_ms",
+                "latency_b64_ms",
+                "speedup_b64");
+        byte[] artifact =
+            ModelArtifacts.fetch(
+                clients, model, version, variant, e.sha256(), Duration.ofSeconds(30));
+        assertThat((long) artifact.length).isEqualTo(e.sizeBytes());
+        byte[] onnx = variant.equals("ternary") ? TernaryPacking.toOnnx(artifact) : artifact;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(onnx, new OrtSession.SessionOptions());
+            OnnxTensor x =
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(batch.x()), new long[] {batch.rows(), batch.features()});
+            OrtSession.Result r = s.run(Map.of("features", x))) {
+          float[] labels = (float[]) r.get("label").orElseThrow().getValue();
+          int correct = 0;
+          for (int i = 0; i < labels.length; i++) {
+            correct += labels[i] == batch.y()[i] ? 1 : 0;
+          }
+          assertThat((double) correct / labels.length).as(variant).isGreaterThanOrEqualTo(0.85);
+          assertThat(s.getMetadata().getCustomMetadata())
+              .containsEntry("streamforge.variant", variant)
+              .containsEntry("streamforge.quant.parent_version", Integer.toString(version));
+        }
+      }
+    }
+
+    // the same job again (a redelivery, or a second request): nothing is published twice
+    JobStatus again = quantize(model, version, fast);
+    assertThat(again.state()).as("%s", again.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+    assertThat(again.metrics())
+        .containsEntry("variants_published", 0.0)
+        .containsEntry("variants_already_registered", (double) accepted.size());
+    assertThat(QuantizationReport.rowsFromJson(again.report()))
+        .filteredOn(r -> accepted.contains((String) r.get("variant")))
+        .allSatisfy(r -> assertThat((String) r.get("reason")).startsWith("already registered"));
+    List<String> keys =
+        readUntil(
+            Topics.MODELS.name(),
+            v -> Topics.MODELS.valueSerde().deserializer().deserialize("t", v).key(),
+            l -> false,
+            Duration.ofSeconds(3));
+    for (String variant : accepted) {
+      assertThat(keys).filteredOn(ModelEvent.key(model, version, variant)::equals).hasSize(1);
+    }
+
+    // jobs that cannot run fail with their reason
+    assertThat(quantize(model, 99, fast).reason()).contains("has no registered fp32 version 99");
+    TrainingJob bad = QuantizeRunner.job(UUID.randomUUID().toString(), null, model, version, fast);
+    Map<String, String> params = new java.util.HashMap<>(bad.params());
+    params.put("methods", "int4");
+    JobStatus badMethod = submitAndFollow(withParams(bad, params));
+    assertThat(badMethod.state()).isEqualTo(JobStatus.State.FAILED);
+    assertThat(badMethod.reason()).contains("unknown quantization method 'int4'");
+  }
+
+  private static JobStatus quantize(String model, int version, QuantizationOptions options)
+      throws Exception {
+    return submitAndFollow(
+        QuantizeRunner.job(UUID.randomUUID().toString(), null, model, version, options));
+  }
+
+  private static JobStatus submitAndFollow(TrainingJob job) throws Exception {
+    try (JobClient client = new JobClient(clients)) {
+      client.submit(job);
+      JobStatus end = client.follow(job.jobId(), Duration.ofSeconds(180), e -> {}, s -> {});
+      assertThat(end).as("job %s ended in time", job.jobId()).isNotNull();
+      return end;
+    }
+  }
+
+  private static TrainingJob withParams(TrainingJob j, Map<String, String> params) {
+    return new TrainingJob(
+        j.jobId(),
+        j.workflowId(),
+        j.trialId(),
+        j.model(),
+        j.dataset(),
+        j.datasetVersion(),
+        j.label(),
+        j.features(),
+        j.task(),
+        j.preprocessing(),
+        j.architecture(),
+        j.optimizer(),
+        j.batchSize(),
+        j.epochs(),
+        j.seed(),
+        j.validationFraction(),
+        j.patience(),
+        j.device(),
+        params,
+        j.submittedAt());
   }
 }
