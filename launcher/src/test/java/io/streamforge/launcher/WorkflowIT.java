@@ -85,7 +85,7 @@ class WorkflowIT {
                    "deployment": {"canaryWeight": 10, "analysisIntervalSeconds": 1,
                                   "thresholds": {"min_samples": 20, "max_error_rate": 0.05,
                                                  "max_p99_ratio": 5}},
-                   "options": {"model": "%s", "trial_epochs": "4", "final_epochs": "8", "quantize": "none"}}
+                   "options": {"model": "%s", "trial_epochs": "4", "final_epochs": "8"}}
                   """
                       .formatted(wf, dataset, model)),
               Instant.now());

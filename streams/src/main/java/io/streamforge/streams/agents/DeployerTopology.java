@@ -70,6 +70,10 @@ public final class DeployerTopology {
     public int version;
     public String variant;
     public Integer stableVersion;
+
+    /** The stable version's variant (null: the base variant, fp32). */
+    public String stableVariant;
+
     public double weight;
     public CanaryPolicy policy;
     public long intervalMs;
@@ -299,6 +303,7 @@ public final class DeployerTopology {
       ro.version = q.version();
       ro.variant = choice.chosen().variant();
       ro.stableVersion = current == null ? null : current.stableVersion();
+      ro.stableVariant = current == null ? null : current.stableVariant();
       ro.policy = CanaryPolicy.from(q.rollout());
       ro.intervalMs = Math.max(1, q.rollout().analysisIntervalSeconds()) * 1000L;
       ro.weight = ro.policy.steps().get(0);
@@ -351,7 +356,14 @@ public final class DeployerTopology {
         if (p.labels() == null || p.labels().get("version") == null) {
           continue;
         }
-        String key = p.labels().get("version") + "/" + p.labels().get("edge") + "/" + p.step();
+        String key =
+            p.labels().get("version")
+                + "/"
+                + p.labels().get("variant")
+                + "/"
+                + p.labels().get("edge")
+                + "/"
+                + p.step();
         double[] a = seconds.computeIfAbsent(key, k -> new double[4]);
         a[0] = Integer.parseInt(p.labels().get("version"));
         switch (p.name()) {
@@ -482,6 +494,9 @@ public final class DeployerTopology {
         String decision,
         String reason,
         Instant at) {
+      // the variant travels with its version: the new version is served as the chosen variant
+      String stableVariant =
+          stable == null ? null : stable == ro.version ? ro.variant : ro.stableVariant;
       return KeyValue.pair(
           ro.model,
           Out.deployment(
@@ -494,7 +509,9 @@ public final class DeployerTopology {
                   null,
                   decision,
                   reason,
-                  at)));
+                  at,
+                  stableVariant,
+                  canary == null ? null : ro.variant)));
     }
 
     /** Writes the registry status of a version's variant (every variant of it when null). */
