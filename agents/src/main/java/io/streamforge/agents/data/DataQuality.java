@@ -86,7 +86,7 @@ public final class DataQuality {
 
   /** Codes of the findings whose column is not trained on. */
   public static final Set<String> DROPPING =
-      Set.of(CONSTANT_COLUMN, MOSTLY_NULL, HAS_NULLS, NOT_FINITE, NO_STATISTICS, NOT_USED);
+      Set.of(MOSTLY_NULL, HAS_NULLS, NOT_FINITE, NO_STATISTICS, NOT_USED);
 
   private DataQuality() {}
 
@@ -326,9 +326,11 @@ public final class DataQuality {
       return false;
     }
     if (constant(c)) {
+      // Kept: dropping it would change the served model's input signature, and callers send the
+      // dataset's columns. Standardized, it is 0 for every row and teaches the network nothing.
       out.add(
           new Finding(
-              Severity.WARNING,
+              Severity.INFO,
               name,
               CONSTANT_COLUMN,
               "column '"
@@ -337,8 +339,9 @@ public final class DataQuality {
                   + constantValue(c)
                   + ") in all "
                   + c.count()
-                  + " present rows; dropped"));
-      return false;
+                  + " present rows; kept so that the model's input matches the dataset's"
+                  + " columns, it carries no information"));
+      return true;
     }
     if (c.nulls() > 0) {
       out.add(

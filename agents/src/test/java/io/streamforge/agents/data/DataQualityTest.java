@@ -97,12 +97,15 @@ class DataQualityTest {
     assertThat(r.of(Severity.WARNING))
         .extracting(Finding::column, Finding::code)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("same", DataQuality.CONSTANT_COLUMN),
             org.assertj.core.groups.Tuple.tuple("holes", DataQuality.MOSTLY_NULL),
             org.assertj.core.groups.Tuple.tuple("some", DataQuality.HAS_NULLS),
             org.assertj.core.groups.Tuple.tuple("inf", DataQuality.NOT_FINITE));
     assertThat(r.withCode(DataQuality.MOSTLY_NULL).get(0).message()).contains("60.0 %");
-    assertThat(r.withCode(DataQuality.CONSTANT_COLUMN).get(0).message()).contains("(3)");
+    // a constant column is reported but kept: the served model's input keeps the dataset's columns
+    assertThat(r.withCode(DataQuality.CONSTANT_COLUMN).get(0).severity()).isEqualTo(Severity.INFO);
+    assertThat(r.withCode(DataQuality.CONSTANT_COLUMN).get(0).message())
+        .contains("(3)")
+        .contains("kept");
   }
 
   @Test
@@ -195,8 +198,8 @@ class DataQualityTest {
   void noFeatureLeftIsAnError() {
     QualityReport r =
         DataQuality.report(
-            stats(100, numeric("same", 100, 0, 3, 3), classes("y", Map.of("0", 50L, "1", 50L), 0)),
-            classification("same"));
+            stats(100, numeric("holes", 40, 60, 0, 1), classes("y", Map.of("0", 50L, "1", 50L), 0)),
+            classification("holes"));
 
     assertThat(codes(r, Severity.ERROR)).containsExactly(DataQuality.NO_FEATURES);
   }

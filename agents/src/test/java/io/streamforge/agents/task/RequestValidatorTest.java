@@ -267,6 +267,9 @@ class RequestValidatorTest {
     o.put("batch_size", "64");
     o.put("lr", "0.1");
     o.put("colour", "red");
+    o.put("model", "bad name!");
+    o.put("quantize", "int8-weight,ternary");
+    o.put("max_accuracy_drop", "-1");
 
     List<String> p = problems(with(valid("price"), null, null, null, o));
 
@@ -275,8 +278,11 @@ class RequestValidatorTest {
             "options['seed'] must be a whole number, was 'abc'",
             "options['trial_epochs'] must be a positive whole number, was '0'",
             "options['device'] must be one of auto, cpu, gpu; was 'tpu'",
+            "options['model'] must be 1 to 100 letters, digits, '_' or '-' (starting with a letter"
+                + " or digit); was 'bad name!'",
+            "options['max_accuracy_drop'] must be a number of points from 0 to 100; was '-1'",
             "options has unknown key(s) 'lr', 'colour'; allowed: seed, trial_epochs,"
-                + " final_epochs, batch_size, device");
+                + " final_epochs, batch_size, device, model, quantize, max_accuracy_drop");
   }
 
   @Test

@@ -49,8 +49,10 @@ class PreprocessingTopologyTest {
       assertThat(answer.correlationId()).isEqualTo("wf-1/preprocess/1");
       Payloads.Preprocessed p = Json.read(answer.payload(), Payloads.Preprocessed.class);
       assertThat(p.rows()).isEqualTo(60);
-      assertThat(p.spec().features()).containsExactly("a");
-      assertThat(p.spec().dropped()).containsKey("b"); // constant column
+      // the constant column is reported, and kept: callers send the dataset's columns
+      assertThat(p.spec().features()).containsExactly("a", "b");
+      assertThat(p.report().findings())
+          .anyMatch(f -> f.column().equals("b") && f.code().equals("constant-column"));
       assertThat(p.labelDistribution()).containsEntry("0", 20L).containsEntry("2", 20L);
       assertThat(p.columns().get("a").get("mean"))
           .isCloseTo(29.5, org.assertj.core.data.Offset.offset(1e-9));
