@@ -101,8 +101,9 @@ public final class Payloads {
       TrainingJob.OptimizerSpec optimizer,
       int batchSize) {
 
+    /** SUCCEEDED, PRUNED or FAILED; a trial being pruned (PRUNING) runs until its job ends. */
     public boolean finished() {
-      return !"RUNNING".equals(status);
+      return "SUCCEEDED".equals(status) || "PRUNED".equals(status) || "FAILED".equals(status);
     }
   }
 

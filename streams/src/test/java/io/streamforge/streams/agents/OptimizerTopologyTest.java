@@ -80,6 +80,29 @@ class OptimizerTopologyTest {
   }
 
   @Test
+  void aTrialBeingPrunedHoldsItsSlotUntilItsJobEnds() {
+    in.pipeInput("wf-p", search("wf-p", 3, 1, Long.MAX_VALUE));
+    jobs.readValuesToList();
+    in.pipeInput(
+        "wf-p",
+        Messages.event(
+            "d1",
+            "wf-p",
+            Messages.DEBUGGER,
+            Payloads.DEBUG_ACTION,
+            new Payloads.DebugAction("wf-p.trial-0", "STOP", null, "pruned at epoch 2", 14, true),
+            Drivers.T0));
+    assertThat(jobs.isEmpty()).as("the pruned trial still runs").isTrue();
+    status("wf-p.trial-0", "SUCCEEDED", 0.4);
+    assertThat(jobs.readValuesToList())
+        .extracting(TrainingJob::jobId)
+        .containsExactly("wf-p.trial-1");
+    List<Payloads.Trial> events = trialEvents();
+    assertThat(events.get(events.size() - 2).status()).isEqualTo("PRUNED");
+    assertThat(events.get(events.size() - 2).value()).isEqualTo(-0.4);
+  }
+
+  @Test
   void proposalsAreDeterministicBySeed() {
     in.pipeInput("wf-a", search("wf-a", 2, 2, Long.MAX_VALUE));
     List<TrainingJob> a = jobs.readValuesToList();
