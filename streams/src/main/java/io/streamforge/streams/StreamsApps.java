@@ -7,6 +7,7 @@ import io.streamforge.schemas.TopicAdmin;
 import io.streamforge.schemas.Topics;
 import io.streamforge.streams.agents.DebuggerTopology;
 import io.streamforge.streams.agents.DeployerTopology;
+import io.streamforge.streams.agents.EnsemblerTopology;
 import io.streamforge.streams.agents.OptimizerTopology;
 import io.streamforge.streams.agents.PreprocessingTopology;
 import io.streamforge.streams.agents.SimpleAgents;
@@ -48,6 +49,7 @@ public final class StreamsApps implements AutoCloseable {
         DebuggerTopology.APP,
         () -> DebuggerTopology.build(DebugPolicy.defaults(), Pruner.median(2, 2)));
     apps.put("conversion", SimpleAgents::conversion);
+    apps.put(EnsemblerTopology.APP, EnsemblerTopology::build);
     apps.put(DeployerTopology.APP, () -> DeployerTopology.build(config.tick()));
     return apps;
   }

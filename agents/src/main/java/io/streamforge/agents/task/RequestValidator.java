@@ -52,7 +52,8 @@ public final class RequestValidator {
           "device",
           "model",
           "quantize",
-          "max_accuracy_drop");
+          "max_accuracy_drop",
+          "ensemble_members");
 
   /** Devices the {@code device} option may name. */
   public static final List<String> DEVICES = List.of("auto", "cpu", "gpu");
@@ -403,6 +404,12 @@ public final class RequestValidator {
         case "seed" -> {
           if (parseLong(v) == null) {
             p.add(field + " must be a whole number, was " + quoted(v));
+          }
+        }
+        case "ensemble_members" -> {
+          Long n = parseLong(v);
+          if (n == null || n < 2 || n > 10) {
+            p.add(field + " must be a whole number from 2 to 10, was " + quoted(v));
           }
         }
         case "trial_epochs", "final_epochs", "batch_size" -> {

@@ -282,7 +282,8 @@ class RequestValidatorTest {
                 + " or digit); was 'bad name!'",
             "options['max_accuracy_drop'] must be a number of points from 0 to 100; was '-1'",
             "options has unknown key(s) 'lr', 'colour'; allowed: seed, trial_epochs,"
-                + " final_epochs, batch_size, device, model, quantize, max_accuracy_drop");
+                + " final_epochs, batch_size, device, model, quantize, max_accuracy_drop,"
+                + " ensemble_members");
   }
 
   @Test

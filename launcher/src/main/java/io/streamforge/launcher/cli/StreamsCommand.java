@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
           + " process, and the workflow API (POST/GET /api/workflows) when the orchestrator is"
           + " among them.",
       "Apps: orchestrator, task-analysis, preprocessing, architect, optimizer, debugger,"
-          + " conversion, deployer. Stops on Ctrl-C / SIGTERM."
+          + " conversion, ensembler, deployer. Stops on Ctrl-C / SIGTERM."
     })
 public final class StreamsCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;

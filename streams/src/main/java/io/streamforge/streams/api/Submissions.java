@@ -212,11 +212,6 @@ public final class Submissions {
               + r.folds()
               + "): use a holdout fraction, e.g. \"validation\": {\"holdout\": 0.2}");
     }
-    if (r.ensemble()) {
-      problems.add(
-          "ensembling is not available yet: no component computes the trials' validation"
-              + " predictions; leave \"ensemble\" off");
-    }
     return problems;
   }
 

@@ -329,11 +329,31 @@ public final class WorkflowMachine {
       }
       case ENSEMBLE -> {
         s.results.put("ensemble", payload);
+        Payloads.Ensembled e = Json.convert(payload, Payloads.Ensembled.class);
+        Map<String, String> artifacts = Map.of();
+        if (e.kept()) {
+          // the ensemble replaces the final model from here on
+          s.modelVersion = e.version();
+          s.results.put(
+              "train",
+              Json.MAPPER.valueToTree(
+                  new Payloads.JobStatus(
+                      null,
+                      "SUCCEEDED",
+                      null,
+                      s.model,
+                      e.version(),
+                      null,
+                      e.metrics(),
+                      null,
+                      null)));
+          artifacts = Map.of("model", s.model + ":" + e.version() + ":fp32");
+        }
         enter(
             s,
             Phase.CONVERT,
-            payload.path("reason").asText("ensemble decided"),
-            Map.of(),
+            (e.kept() ? "ensemble of " + e.members() + " kept: " : "") + e.reason(),
+            artifacts,
             now,
             sends);
       }
@@ -501,21 +521,25 @@ public final class WorkflowMachine {
         s.finalJobId = job.jobId();
         sends.add(KeyValue.pair(job.jobId(), Out.job(job)));
       }
-      case ENSEMBLE ->
-          request(
-              s,
-              id,
-              Messages.ENSEMBLER,
-              Payloads.ENSEMBLE,
-              Map.of(
-                  "trials",
-                  s.trials.values(),
-                  "metric",
-                  metric(s),
-                  "higherIsBetter",
-                  requirements(s).higherIsBetter()),
-              at,
-              sends);
+      case ENSEMBLE -> {
+        Payloads.JobStatus train = Json.convert(s.results.get("train"), Payloads.JobStatus.class);
+        request(
+            s,
+            id,
+            Messages.ENSEMBLER,
+            Payloads.ENSEMBLE,
+            new Payloads.EnsembleRequest(
+                s.model,
+                s.modelVersion,
+                train.metrics(),
+                List.copyOf(s.trials.values()),
+                metric(s),
+                requirements(s).higherIsBetter(),
+                intOption(s.request, "ensemble_members", 3),
+                template(s, at)),
+            at,
+            sends);
+      }
       case CONVERT -> {
         Payloads.JobStatus train = Json.convert(s.results.get("train"), Payloads.JobStatus.class);
         request(

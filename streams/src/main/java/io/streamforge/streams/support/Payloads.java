@@ -119,6 +119,38 @@ public final class Payloads {
   public static final String ENSEMBLE = "ensemble";
   public static final String ENSEMBLED = "ensembled";
 
+  /**
+   * What the ensembler combines: the final model and the search's trials.
+   *
+   * @param model the workflow's model name (an ensemble is registered as a new version of it)
+   * @param version the final model's version
+   * @param metrics the final model's metrics
+   * @param template the job the ensemble job starts from (dataset, split, ids)
+   */
+  public record EnsembleRequest(
+      String model,
+      int version,
+      Map<String, Double> metrics,
+      List<Trial> trials,
+      String metric,
+      boolean higherIsBetter,
+      int members,
+      TrainingJob template) {}
+
+  /**
+   * The ensembler's answer.
+   *
+   * @param kept whether the ensemble beat the best single model (then {@code version} is it)
+   * @param version the registered ensemble's version, or null
+   * @param metrics the ensemble's metrics (with its parity figure), or null
+   */
+  public record Ensembled(
+      boolean kept,
+      Integer version,
+      Map<String, Double> metrics,
+      List<String> members,
+      String reason) {}
+
   // DEPLOY
   public static final String DEPLOY = "deploy";
   public static final String DEPLOYED = "deployed";

@@ -141,6 +141,63 @@ public class OrchestratorTopologyTest {
   }
 
   @Test
+  void aKeptEnsembleReplacesTheFinalModel() {
+    WorkflowRequest r = request("wf-e", "iris");
+    workflows.pipeInput(
+        "wf-e",
+        new WorkflowRequest(
+            r.workflowId(),
+            r.task(),
+            r.dataset(),
+            null,
+            r.label(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            0,
+            0,
+            null,
+            true,
+            Map.of(),
+            T0));
+    nextPhase();
+    answer(Messages.TASK_ANALYSIS, Payloads.REQUIREMENTS, requirementsJson());
+    answer(Messages.PREPROCESSING, Payloads.PREPROCESSED, preprocessedJson(false));
+    answer(
+        Messages.ARCHITECT,
+        Payloads.DESIGNED,
+        "{\"maxParameters\":1000,\"dimensions\":[],\"notes\":[]}");
+    answer(Messages.OPTIMIZER, Payloads.SEARCHED, Json.write(searched()));
+    TrainingJob fin = jobs.readValue();
+    jobStatus(
+        fin.jobId(),
+        "SUCCEEDED",
+        3,
+        Map.of("val_accuracy", 0.95, "parity_max_abs_diff", 1e-6),
+        null);
+    List<PhaseTransition> t = phases.readValuesToList();
+    assertThat(t.get(t.size() - 1).to()).isEqualTo(Phase.ENSEMBLE);
+    AgentMessage ens = lastRequest();
+    assertThat(ens.target()).isEqualTo(Messages.ENSEMBLER);
+    assertThat(Json.tree(ens.payload()).path("version").asInt()).isEqualTo(3);
+    answer(
+        Messages.ENSEMBLER,
+        Payloads.ENSEMBLED,
+        "{\"kept\":true,\"version\":4,\"metrics\":{\"val_accuracy\":0.98,\"parity_max_abs_diff\":2e-6},"
+            + "\"members\":[\"iris:3\",\"iris-trials:2\"],\"reason\":\"0.98 beats 0.96\"}");
+    PhaseTransition convert = nextPhase();
+    assertThat(convert.to()).isEqualTo(Phase.CONVERT);
+    assertThat(convert.artifacts()).containsEntry("model", "iris:4:fp32");
+    AgentMessage conversion = lastRequest();
+    assertThat(Json.tree(conversion.payload()).path("version").asInt()).isEqualTo(4);
+    assertThat(
+            Json.tree(conversion.payload()).path("metrics").path("parity_max_abs_diff").asDouble())
+        .isEqualTo(2e-6);
+  }
+
+  @Test
   void duplicateMessagesAreHarmless() {
     workflows.pipeInput("wf-2", request("wf-2", "iris"));
     nextPhase();
