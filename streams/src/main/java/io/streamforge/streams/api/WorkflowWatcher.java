@@ -31,6 +31,14 @@ public final class WorkflowWatcher {
     default void trial(Payloads.Trial t) {}
 
     default void debugAction(Payloads.DebugAction a) {}
+
+    /** One epoch of one of the workflow's runs (trials and the final training). */
+    default void epoch(String run, long epoch, Map<String, Double> metrics) {}
+
+    /** Whether {@link #epoch} is wanted (it costs reading {@code metrics}). */
+    default boolean wantsEpochs() {
+      return false;
+    }
   }
 
   /**
@@ -50,7 +58,11 @@ public final class WorkflowWatcher {
     PhaseTransition last = null;
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : List.of(Topics.PHASES.name(), Topics.AGENT_MESSAGES.name())) {
+      List<String> topics = new ArrayList<>(List.of(Topics.PHASES.name(), Topics.AGENT_MESSAGES.name()));
+      if (listener.wantsEpochs()) {
+        topics.add(Topics.METRICS.name());
+      }
+      for (String topic : topics) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, clients.apiTimeout());
         if (infos != null) {
           infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -63,6 +75,13 @@ public final class WorkflowWatcher {
       boolean caughtUp = false;
       while (System.nanoTime() < deadline && !stop.getAsBoolean()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() != null
+              && r.topic().equals(Topics.METRICS.name())
+              && r.key() != null
+              && r.key().startsWith(workflowId + ".")) {
+            epochs(r, listener);
+            continue;
+          }
           if (!workflowId.equals(r.key()) || r.value() == null) {
             continue;
           }
@@ -91,5 +110,21 @@ public final class WorkflowWatcher {
       }
     }
     return last;
+  }
+
+  private static void epochs(ConsumerRecord<String, byte[]> r, Listener listener) {
+    java.util.List<io.streamforge.schemas.records.MetricPoint> points =
+        Topics.METRICS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+    Map<String, Double> epoch = new java.util.TreeMap<>();
+    String run = null;
+    for (var p : points) {
+      if (p.labels() != null && "epoch".equals(p.labels().get("scope"))) {
+        epoch.put(p.name(), p.value());
+        run = p.run();
+      }
+    }
+    if (run != null && epoch.containsKey("epoch")) {
+      listener.epoch(run, epoch.get("epoch").longValue(), epoch);
+    }
   }
 }
