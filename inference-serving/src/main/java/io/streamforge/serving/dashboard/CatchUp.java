@@ -1,0 +1,146 @@
+package io.streamforge.serving.dashboard;
+
+import io.streamforge.arrowio.dataset.KafkaClients;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the history one client asked for (from the beginning of its topics, or after its {@code
+ * Last-Event-ID}) with a consumer of its own, until it meets each topic's shared tail and joins it.
+ *
+ * <p>History is per client by nature (each starts elsewhere), and reading it must not hold up the
+ * tail that every live client shares; so it runs on the catch-up pool, waits for its client's
+ * buffer instead of dropping it (up to the stall timeout) and ends as soon as every stream joined.
+ */
+final class CatchUp implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(CatchUp.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private final SseClient client;
+  private final Map<Stream, TopicFeed> feeds;
+  private final KafkaClients clients;
+  private final String clientId;
+  private final Duration stall;
+  private final java.util.function.BooleanSupplier closing;
+
+  /**
+   * @param feeds the streams to catch up, each with the tail it joins
+   * @param closing true once the edge closes
+   */
+  CatchUp(
+      SseClient client,
+      Map<Stream, TopicFeed> feeds,
+      KafkaClients clients,
+      String clientId,
+      Duration stall,
+      java.util.function.BooleanSupplier closing) {
+    this.client = client;
+    this.feeds = new EnumMap<>(feeds);
+    this.clients = clients;
+    this.clientId = clientId;
+    this.stall = stall;
+    this.closing = closing;
+  }
+
+  @Override
+  public void run() {
+    if (client.isClosed()) {
+      return;
+    }
+    Map<String, Object> props = clients.consumer(clientId);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
+      Map<Stream, List<TopicPartition>> partitions = new EnumMap<>(Stream.class);
+      List<TopicPartition> all = new ArrayList<>();
+      for (Stream s : feeds.keySet()) {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (PartitionInfo p : c.partitionsFor(s.topic().name(), clients.apiTimeout())) {
+          tps.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        partitions.put(s, tps);
+        all.addAll(tps);
+      }
+      c.assign(all);
+      for (var e : partitions.entrySet()) {
+        Map<Integer, Long> from = client.positions(e.getKey());
+        for (TopicPartition tp : e.getValue()) {
+          Long offset = from == null ? null : from.get(tp.partition());
+          if (offset == null) {
+            c.seekToBeginning(List.of(tp));
+          } else {
+            c.seek(tp, offset); // beyond the log's ends: reset to the beginning (earliest)
+          }
+        }
+      }
+      Map<Stream, TopicFeed> pending = new EnumMap<>(feeds);
+      while (!client.isClosed() && !closing.getAsBoolean()) {
+        for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+          var e = it.next();
+          if (e.getValue().tryJoin(client, positions(c, partitions.get(e.getKey())))) {
+            c.pause(partitions.get(e.getKey()));
+            it.remove();
+          }
+        }
+        if (pending.isEmpty()) {
+          return;
+        }
+        for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
+          Stream s = Stream.byTopic(r.topic());
+          if (s == null || !pending.containsKey(s)) {
+            continue;
+          }
+          if (!client.put(decode(s, r), stall)) {
+            if (!client.isClosed()) {
+              client.close(SseClient.CloseReason.STALLED);
+            }
+            return;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      client.close(SseClient.CloseReason.SHUTDOWN);
+    } catch (RuntimeException e) {
+      if (!closing.getAsBoolean()) {
+        log.error("stream {}: reading history failed", client, e);
+      }
+      client.close(SseClient.CloseReason.SHUTDOWN);
+    }
+  }
+
+  private static Map<Integer, Long> positions(KafkaConsumer<?, ?> c, List<TopicPartition> tps) {
+    Map<Integer, Long> p = new HashMap<>();
+    for (TopicPartition tp : tps) {
+      p.put(tp.partition(), c.position(tp));
+    }
+    return p;
+  }
+
+  /** Decodes a record; one that cannot be decoded is logged and carries no value. */
+  static Delivery decode(Stream stream, ConsumerRecord<String, byte[]> r) {
+    Object value = null;
+    try {
+      value = stream.decode(r.value());
+    } catch (RuntimeException e) {
+      log.warn(
+          "stream {}: skipping an unreadable record at {}-{}@{}: {}",
+          stream.id(),
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          e.getMessage());
+    }
+    return new Delivery(stream, r.partition(), r.offset(), r.key(), value);
+  }
+}
