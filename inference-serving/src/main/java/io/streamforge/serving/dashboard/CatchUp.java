@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,12 +62,15 @@ final class CatchUp implements Runnable {
     try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
       Map<Stream, List<TopicPartition>> partitions = new EnumMap<>(Stream.class);
       List<TopicPartition> all = new ArrayList<>();
-      for (Stream s : feeds.keySet()) {
+      for (var f : feeds.entrySet()) {
         List<TopicPartition> tps = new ArrayList<>();
-        for (PartitionInfo p : c.partitionsFor(s.topic().name(), clients.apiTimeout())) {
-          tps.add(new TopicPartition(p.topic(), p.partition()));
+        for (int p : partitionsOf(f.getValue())) {
+          tps.add(new TopicPartition(f.getKey().topic().name(), p));
         }
-        partitions.put(s, tps);
+        if (client.isClosed()) {
+          return;
+        }
+        partitions.put(f.getKey(), tps);
         all.addAll(tps);
       }
       c.assign(all);
@@ -117,6 +119,22 @@ final class CatchUp implements Runnable {
       }
       client.close(SseClient.CloseReason.SHUTDOWN);
     }
+  }
+
+  /**
+   * The partitions of a stream as its tail knows them, waiting for the tail to be positioned (it
+   * creates a missing topic first); empty when the client or the tail went away meanwhile.
+   */
+  private List<Integer> partitionsOf(TopicFeed feed) throws InterruptedException {
+    List<Integer> p;
+    while ((p = feed.partitions()) == null) {
+      if (client.isClosed() || closing.getAsBoolean() || feed.isStopped()) {
+        client.close(SseClient.CloseReason.SHUTDOWN);
+        return List.of();
+      }
+      Thread.sleep(20);
+    }
+    return p;
   }
 
   private static Map<Integer, Long> positions(KafkaConsumer<?, ?> c, List<TopicPartition> tps) {

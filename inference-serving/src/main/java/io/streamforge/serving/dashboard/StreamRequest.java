@@ -18,7 +18,7 @@ import java.util.Set;
  * the topic, or at its end with {@code from=latest} ({@code from=metrics:latest} for some streams
  * only).
  *
- * @param streams the streams, in event-id order
+ * @param streams the streams it reads
  * @param resume the positions to resume after, or null
  * @param latest the streams without a resume position that start at the end of their topic
  */

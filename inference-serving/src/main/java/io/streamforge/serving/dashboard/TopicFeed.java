@@ -43,6 +43,7 @@ final class TopicFeed implements AutoCloseable {
   private final List<SseClient> live = new ArrayList<>(); // guarded by lock
   private final ConcurrentLinkedQueue<SseClient> joining = new ConcurrentLinkedQueue<>();
   private Map<Integer, Long> tail; // guarded by lock; null until positioned
+  private volatile List<Integer> partitions; // null until positioned
   private volatile boolean stopped;
   private final Thread thread;
   private volatile boolean running = true;
@@ -118,6 +119,14 @@ final class TopicFeed implements AutoCloseable {
     }
   }
 
+  /**
+   * The topic's partitions, once the tail is positioned (the topic exists then: the tail creates it
+   * if needed); null before. Catch-up readers read the same partitions that they join on.
+   */
+  List<Integer> partitions() {
+    return partitions;
+  }
+
   /** Clients reading live now (for tests and the metrics). */
   int liveClients() {
     synchronized (lock) {
@@ -166,6 +175,7 @@ final class TopicFeed implements AutoCloseable {
       Map<Integer, Long> start = positions(c, partitions);
       synchronized (lock) {
         tail = start;
+        this.partitions = List.copyOf(start.keySet());
         admit();
       }
       log.debug("stream {}: tail of {} partitions from {}", stream.id(), partitions.size(), start);
