@@ -431,24 +431,86 @@
     return out;
   }
 
+  // One card per model, built once and then updated in place: the controls are never rebuilt, so
+  // what the user types (and where the focus is) survives the updates of every second.
+  const cards = new Map();
+
   function renderDeployments() {
     const models = new Set([...state.deployments.keys(), ...state.edge.keys()]);
     const names = [...models].sort();
     $("rollouts-empty").hidden = names.length > 0;
-    $("deployment-list").replaceChildren(...names.map(renderDeployment));
+    const list = $("deployment-list");
+    for (const model of names) {
+      let card = cards.get(model);
+      if (!card) {
+        card = createCard(model);
+        cards.set(model, card);
+        const next = names.slice(names.indexOf(model) + 1).find((n) => cards.has(n) && cards.get(n).root.isConnected);
+        list.insertBefore(card.root, next ? cards.get(next).root : null);
+      }
+      updateCard(model, card);
+    }
   }
 
-  function renderDeployment(model) {
+  function createCard(model) {
+    const card = {
+      title: el("h3"),
+      stable: el("div", {class: "stable"}),
+      canary: el("div", {class: "canary"}),
+      decision: el("div", {class: "decision"}),
+      rows: el("tbody"),
+      weight: el("input", {type: "number", min: "0", max: "100", step: "any", class: "weight",
+        placeholder: "weight %", "aria-label": "canary weight for " + model}),
+      version: el("input", {type: "number", min: "1", step: "1", class: "canary-version",
+        placeholder: "canary v", "aria-label": "canary version for " + model}),
+    };
+    card.controls = el("div", {class: "controls", hidden: state.token ? null : ""},
+      card.version, card.weight,
+      el("button", {type: "button", class: "set-weight", text: "Set weight", onclick: () => {
+        const body = {action: "set-weight", weight: Number(card.weight.value)};
+        if (card.version.value) body.canary_version = Number(card.version.value);
+        rollout(model, body);
+      }}),
+      el("button", {type: "button", class: "promote", text: "Promote",
+        onclick: () => rollout(model, {action: "promote"})}),
+      el("button", {type: "button", class: "rollback", text: "Roll back",
+        onclick: () => rollout(model, {action: "rollback"})}));
+    card.root = el("div", {class: "deployment", "data-model": model},
+      card.title,
+      el("div", {class: "split", title: "traffic split"}, card.stable, card.canary),
+      card.decision,
+      el("table", {},
+        el("thead", {}, el("tr", {}, ...["version", "role", "req/s", "p99 ms", "errors"].map((h) => el("th", {text: h})))),
+        card.rows),
+      card.controls);
+    return card;
+  }
+
+  function updateCard(model, card) {
     const d = state.deployments.get(model);
     const stats = edgeStats(model);
     const weight = d ? num(d.canaryWeight) : 0;
     const canary = d && d.canaryVersion !== null && d.canaryVersion !== undefined ? d.canaryVersion : null;
-    const stable = d ? d.stableVersion : null;
-    const versions = new Set([...stats.keys()]);
-    if (stable !== null && stable !== undefined) versions.add(String(stable));
+    const stable = d && d.stableVersion !== null && d.stableVersion !== undefined ? d.stableVersion : null;
+    const share = canary === null ? 0 : Math.max(0, Math.min(100, weight));
+    const root = card.root;
+    root.dataset.stable = stable === null ? "" : String(stable);
+    root.dataset.canary = canary === null ? "" : String(canary);
+    root.dataset.weight = String(share);
+    root.dataset.mode = d ? d.mode : "";
+    card.title.textContent = model + (d ? " — " + (d.mode === "SHADOW" ? "shadow" : "split") : "");
+    card.stable.style.width = (100 - share) + "%";
+    card.stable.textContent = stable === null ? "" : "v" + stable + " " + (100 - share).toFixed(1) + " %";
+    card.canary.style.width = share + "%";
+    card.canary.textContent = canary === null ? "" : "v" + canary + " " + share.toFixed(1) + " %";
+    card.decision.textContent = d ? (d.decision || "") + " · " + time(d.time) + (d.reason ? " — " + d.reason : "") : "";
+    card.version.placeholder = canary === null ? "canary v" : "v" + canary;
+
+    const versions = new Set(stats.keys());
+    if (stable !== null) versions.add(String(stable));
     if (canary !== null) versions.add(String(canary));
     const role = (v) => String(v) === String(canary) ? "canary" : String(v) === String(stable) ? "stable" : "";
-    const rows = [...versions].sort((a, b) => Number(b) - Number(a)).map((v) => {
+    card.rows.replaceChildren(...[...versions].sort((a, b) => Number(b) - Number(a)).map((v) => {
       const s = stats.get(v) || {rate: 0, count: 0, errors: 0, p99: null};
       return el("tr", {"data-version": v, "data-role": role(v), "data-rate": s.rate.toFixed(3),
         "data-errors": String(s.errors)},
@@ -457,52 +519,7 @@
       el("td", {class: "num", text: s.rate.toFixed(1)}),
       el("td", {class: "num", text: s.p99 === null ? "" : s.p99.toFixed(2)}),
       el("td", {class: "num", text: s.errors + (s.count ? " (" + (100 * s.errors / s.count).toFixed(1) + " %)" : "")}));
-    });
-    const canaryShare = canary === null ? 0 : Math.max(0, Math.min(100, weight));
-    const split = el("div", {class: "split", title: "traffic split"},
-      el("div", {class: "stable", style: {width: (100 - canaryShare) + "%"},
-        text: stable === null || stable === undefined ? "" : "v" + stable + " " + (100 - canaryShare).toFixed(1) + " %"}),
-      el("div", {class: "canary", style: {width: canaryShare + "%"},
-        text: canary === null ? "" : "v" + canary + " " + canaryShare.toFixed(1) + " %"}));
-    return el("div", {
-      class: "deployment",
-      "data-model": model,
-      "data-stable": stable === null || stable === undefined ? "" : String(stable),
-      "data-canary": canary === null ? "" : String(canary),
-      "data-weight": String(canary === null ? 0 : weight),
-      "data-mode": d ? d.mode : "",
-    },
-    el("h3", {text: model + (d ? " — " + (d.mode === "SHADOW" ? "shadow" : "split") : "")}),
-    split,
-    d ? el("div", {class: "decision", text: (d.decision || "") + " · " + time(d.time) + (d.reason ? " — " + d.reason : "")}) : null,
-    el("table", {},
-      el("thead", {}, el("tr", {}, ...["version", "role", "req/s", "p99 ms", "errors"].map((h) => el("th", {text: h})))),
-      el("tbody", {}, ...rows)),
-    controls(model, canary));
-  }
-
-  function controls(model, canary) {
-    const weight = el("input", {type: "number", min: "0", max: "100", step: "any", class: "weight",
-      placeholder: "weight %", "aria-label": "canary weight for " + model});
-    const version = el("input", {type: "number", min: "1", step: "1", class: "canary-version",
-      placeholder: canary === null ? "canary v" : "v" + canary, "aria-label": "canary version for " + model});
-    const box = el("div", {class: "controls", hidden: state.token ? null : ""},
-      version, weight,
-      el("button", {type: "button", class: "set-weight", onclick: () => {
-        const body = {action: "set-weight", weight: Number(weight.value)};
-        if (version.value) body.canary_version = Number(version.value);
-        rollout(model, body);
-      }, text: "Set weight"}),
-      el("button", {type: "button", class: "promote", onclick: () => rollout(model, {action: "promote"}), text: "Promote"}),
-      el("button", {type: "button", class: "rollback", onclick: () => rollout(model, {action: "rollback"}), text: "Roll back"}));
-    // Re-rendering every second must not wipe what the user is typing: keep the focused controls.
-    const old = document.querySelector('.deployment[data-model="' + CSS.escape(model) + '"] .controls');
-    if (old && old.contains(document.activeElement)) return old;
-    if (old) {
-      weight.value = old.querySelector(".weight").value;
-      version.value = old.querySelector(".canary-version").value;
-    }
-    return box;
+    }));
   }
 
   async function rollout(model, body) {
@@ -535,7 +552,7 @@
     $("admin-token").hidden = !!state.token;
     $("admin-unlock").hidden = !!state.token;
     $("admin-lock").hidden = !state.token;
-    for (const c of document.querySelectorAll(".controls")) c.hidden = !state.token;
+    for (const card of cards.values()) card.controls.hidden = !state.token;
   }
 
   $("admin-form").addEventListener("submit", (e) => {

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
@@ -71,6 +72,7 @@ class DashboardBrowserIT {
   static String model;
   static ChromeDriver driver;
   static Path profile;
+  static String missing;
   // Selenium warns that it has no DevTools (CDP) support for this Chromium: the test does not use
   // CDP, only WebDriver. Held here so the setting is not collected with the logger.
   static final java.util.logging.Logger SELENIUM_LOG =
@@ -92,7 +94,8 @@ class DashboardBrowserIT {
       if (required != null && !required.isBlank()) {
         Assertions.fail(why + " (STREAMFORGE_REQUIRE_BROWSER is set, so this is a failure)");
       }
-      Assumptions.abort(why);
+      missing = why; // each test reports itself skipped, with the reason
+      return;
     }
 
     clients = KafkaClients.of(SharedKafka.cluster().bootstrapServers());
@@ -164,8 +167,16 @@ class DashboardBrowserIT {
     }
   }
 
+  @BeforeEach
+  void browserPresent() {
+    Assumptions.assumeTrue(missing == null, missing);
+  }
+
   @AfterEach
   void noBlockedLoopsNoBrowserErrors() {
+    if (driver == null) {
+      return;
+    }
     loops.assertNoneBlocked();
     List<String> severe = new ArrayList<>();
     for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {

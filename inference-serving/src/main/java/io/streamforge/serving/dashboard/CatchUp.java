@@ -86,13 +86,22 @@ final class CatchUp implements Runnable {
         }
       }
       Map<Stream, TopicFeed> pending = new EnumMap<>(feeds);
+      long fullSince = 0; // when the client's buffer was last seen more than half full
       while (!client.isClosed() && !closing.getAsBoolean()) {
-        for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
-          var e = it.next();
-          if (e.getValue().tryJoin(client, positions(c, partitions.get(e.getKey())))) {
-            c.pause(partitions.get(e.getKey()));
-            it.remove();
+        if (client.hasRoom()) {
+          fullSince = 0;
+          for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().tryJoin(client, positions(c, partitions.get(e.getKey())))) {
+              c.pause(partitions.get(e.getKey()));
+              it.remove();
+            }
           }
+        } else if (fullSince == 0) {
+          fullSince = System.nanoTime();
+        } else if (System.nanoTime() - fullSince > stall.toNanos()) {
+          client.close(SseClient.CloseReason.STALLED); // caught up, but not reading
+          return;
         }
         if (pending.isEmpty()) {
           return;

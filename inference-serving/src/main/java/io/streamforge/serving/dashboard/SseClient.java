@@ -123,6 +123,9 @@ final class SseClient {
    * @return false when the buffer is full: the caller drops this client
    */
   boolean offer(Delivery d) {
+    if (sent(d)) {
+      return true; // the tail overlapping where this client's catch-up ended: not a full buffer
+    }
     StreamFilter.Event event = request.filter().select(d);
     if (event == null) {
       skip(d);
@@ -141,6 +144,9 @@ final class SseClient {
    * @return false when the client is closed or did not make room in time
    */
   boolean put(Delivery d, Duration stall) throws InterruptedException {
+    if (sent(d)) {
+      return !closed.get();
+    }
     StreamFilter.Event event = request.filter().select(d);
     if (event == null) {
       skip(d);
@@ -151,6 +157,19 @@ final class SseClient {
     }
     enqueue(d, event);
     return !closed.get();
+  }
+
+  /** Whether the client's cursor is past this record already. */
+  private synchronized boolean sent(Delivery d) {
+    return d.offset() < cursor.next(d.stream(), d.partition());
+  }
+
+  /**
+   * Whether at most half of the buffer is taken: a catch-up joins the live tail (which never waits)
+   * only then, so that a client that kept up with its history is not dropped at the seam.
+   */
+  boolean hasRoom() {
+    return room.availablePermits() >= capacity / 2;
   }
 
   private synchronized void skip(Delivery d) {
