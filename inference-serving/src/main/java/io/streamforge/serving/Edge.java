@@ -1,6 +1,8 @@
 package io.streamforge.serving;
 
 import io.streamforge.arrowio.dataset.KafkaClients;
+import io.streamforge.serving.dashboard.DashboardStreams;
+import io.streamforge.serving.dashboard.StaticBundle;
 import io.streamforge.serving.http.EdgeServer;
 import io.streamforge.serving.kafka.KafkaRollouts;
 import io.streamforge.serving.kafka.ModelManager;
@@ -23,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One inference edge: the HTTP server, the model repository and, with Kafka, the model manager that
- * follows {@code models} and {@code deployments}, the admin API's rollouts and the metrics
- * publisher.
+ * One inference edge: the HTTP server, the model repository, the dashboard page and, with Kafka,
+ * the model manager that follows {@code models} and {@code deployments}, the admin API's rollouts,
+ * the metrics publisher and the dashboards' event streams.
  *
  * <p>Without Kafka the edge serves what {@link #deploy} and {@link #route} give it, which is how it
  * is tested on its own.
@@ -41,6 +43,7 @@ public final class Edge implements AutoCloseable {
   private final ModelManager manager;
   private final Producer<String, byte[]> producer;
   private final MetricsPublisher metricsPublisher;
+  private final DashboardStreams streams;
   private final int port;
 
   private Edge(EdgeConfig config, KafkaClients clients, Vertx vertx, boolean ownsVertx)
@@ -63,6 +66,11 @@ public final class Edge implements AutoCloseable {
             repository,
             manager == null ? () -> true : manager::isReady,
             manager == null ? null : new KafkaRollouts(manager, repository, producer));
+    streams =
+        new DashboardStreams(vertx, clients, config.dashboard(), config.edgeId(), server.metrics());
+    StaticBundle page = new StaticBundle();
+    server.mount(streams::mount);
+    server.mount(page::mount);
     if (manager != null) {
       manager.metrics(server.metrics());
       metricsPublisher =
@@ -173,8 +181,15 @@ public final class Edge implements AutoCloseable {
     server.metrics().routeChanged(model);
   }
 
+  /** The event streams for dashboards ({@code /api/streams/...}). */
+  public DashboardStreams streams() {
+    return streams;
+  }
+
+  /** Ends the event streams, stops the server, the model manager, the metrics and Kafka clients. */
   @Override
   public void close() {
+    streams.close(); // first: open streams would otherwise hold the server's shutdown
     try {
       server.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

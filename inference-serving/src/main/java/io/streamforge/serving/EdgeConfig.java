@@ -1,5 +1,6 @@
 package io.streamforge.serving;
 
+import io.streamforge.serving.dashboard.DashboardConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -22,6 +23,7 @@ import java.util.function.Predicate;
  * @param edgeId this edge's name in metrics
  * @param maxBatchSize dynamic batching: most requests run together per model version (1: off)
  * @param maxBatchDelay dynamic batching: longest a request waits for others to join its batch
+ * @param dashboard the event streams' heartbeat, client buffers and limits
  */
 public record EdgeConfig(
     String host,
@@ -37,7 +39,8 @@ public record EdgeConfig(
     Duration metricsPeriod,
     String edgeId,
     int maxBatchSize,
-    Duration maxBatchDelay) {
+    Duration maxBatchDelay,
+    DashboardConfig dashboard) {
   public EdgeConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(variant, "variant");
@@ -46,6 +49,7 @@ public record EdgeConfig(
     Objects.requireNonNull(metricsPeriod, "metricsPeriod");
     Objects.requireNonNull(edgeId, "edgeId");
     Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
+    Objects.requireNonNull(dashboard, "dashboard");
     if (maxBatchSize < 1) {
       throw new IllegalArgumentException("max batch size must be at least 1 (1: no batching)");
     }
@@ -78,7 +82,8 @@ public record EdgeConfig(
         Duration.ofSeconds(1),
         "edge-" + ProcessHandle.current().pid(),
         1,
-        Duration.ofMillis(2));
+        Duration.ofMillis(2),
+        DashboardConfig.defaults());
   }
 
   public EdgeConfig withHttpPort(int port) {
@@ -117,6 +122,11 @@ public record EdgeConfig(
     return copy(b -> b.models = m);
   }
 
+  /** This edge's name in metrics, client ids and thread names (default {@code edge-<pid>}). */
+  public EdgeConfig withEdgeId(String id) {
+    return copy(b -> b.edgeId = id);
+  }
+
   public EdgeConfig withMetricsPeriod(Duration p) {
     return copy(b -> b.metricsPeriod = p);
   }
@@ -128,6 +138,11 @@ public record EdgeConfig(
           b.maxBatchSize = size;
           b.maxBatchDelay = delay;
         });
+  }
+
+  /** The event streams' settings (heartbeat, client buffer, catch-up readers, client limit). */
+  public EdgeConfig withDashboard(DashboardConfig d) {
+    return copy(b -> b.dashboard = d);
   }
 
   /** This configuration with {@code change} applied (the constructor validates the result). */
@@ -148,7 +163,8 @@ public record EdgeConfig(
         f.metricsPeriod,
         f.edgeId,
         f.maxBatchSize,
-        f.maxBatchDelay);
+        f.maxBatchDelay,
+        f.dashboard);
   }
 
   /** The components as mutable fields, for {@link #copy}. */
@@ -167,6 +183,7 @@ public record EdgeConfig(
     String edgeId;
     int maxBatchSize;
     Duration maxBatchDelay;
+    DashboardConfig dashboard;
 
     Fields(EdgeConfig c) {
       host = c.host;
@@ -183,6 +200,7 @@ public record EdgeConfig(
       edgeId = c.edgeId;
       maxBatchSize = c.maxBatchSize;
       maxBatchDelay = c.maxBatchDelay;
+      dashboard = c.dashboard;
     }
   }
 

@@ -62,6 +62,8 @@ public final class EdgeServer {
   private final java.util.concurrent.ConcurrentHashMap<ModelSession, Batcher> batchers =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.concurrent.ScheduledExecutorService batchTimer;
+  private final List<java.util.function.Consumer<Router>> mounted =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private HttpServer server;
 
   /**
@@ -104,6 +106,14 @@ public final class EdgeServer {
 
   public EdgeMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Adds routes (the dashboard's page and event streams) to those of the edge; call before {@link
+   * #start}.
+   */
+  public void mount(java.util.function.Consumer<Router> routes) {
+    mounted.add(Objects.requireNonNull(routes, "routes"));
   }
 
   /** Starts listening; the future holds the bound port. */
@@ -162,6 +172,7 @@ public final class EdgeServer {
     r.post("/v2/repository/index").handler(this::repositoryIndex);
     r.get("/metrics").handler(this::prometheus);
     r.post("/admin/models/:name/rollout").handler(this::rollout);
+    mounted.forEach(m -> m.accept(r));
     r.route().failureHandler(this::failure);
     r.errorHandler(
         404,

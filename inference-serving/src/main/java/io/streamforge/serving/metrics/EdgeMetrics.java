@@ -31,6 +31,8 @@ public final class EdgeMetrics {
   private final Gauge loadSeconds;
   private final Counter loadFailures;
   private final Counter swaps;
+  private final Counter streamDrops;
+  private volatile IntSupplier streamClients = () -> 0;
   private final ConcurrentHashMap<WindowKey, Window> windows = new ConcurrentHashMap<>();
 
   /**
@@ -83,6 +85,29 @@ public final class EdgeMetrics {
             .help("Atomic route changes (swaps, canary changes) per model")
             .labelNames("model")
             .register(registry);
+    GaugeWithCallback.builder()
+        .name("streamforge_edge_stream_clients")
+        .help("Open event streams (/api/streams/...)")
+        .callback(cb -> cb.call(streamClients.getAsInt()))
+        .register(registry);
+    streamDrops =
+        Counter.builder()
+            .name("streamforge_edge_stream_drops")
+            .help(
+                "Event-stream clients disconnected by the edge: slow (fell behind the live tail by"
+                    + " more than their buffer) or stalled (did not read history)")
+            .labelNames("reason")
+            .register(registry);
+  }
+
+  /** Where the number of open event streams comes from. */
+  public void streamClients(IntSupplier open) {
+    this.streamClients = open;
+  }
+
+  /** Counts a stream client the edge disconnected ({@code slow} or {@code stalled}). */
+  public void streamDropped(String reason) {
+    streamDrops.labelValues(reason).inc();
   }
 
   /** Records one answered inference request; {@code id} is null when no version was chosen. */
