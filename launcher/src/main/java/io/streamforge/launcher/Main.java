@@ -16,6 +16,7 @@ import io.streamforge.launcher.cli.SubmitCommand;
 import io.streamforge.launcher.cli.TopicsCommand;
 import io.streamforge.launcher.cli.TrainCommand;
 import io.streamforge.launcher.cli.TrialsCommand;
+import io.streamforge.launcher.cli.UpCommand;
 import io.streamforge.launcher.cli.WorkerCommand;
 import io.streamforge.schemas.KafkaUnavailableException;
 import java.io.PrintWriter;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
     description = "Streams of data in, served models out.",
     subcommands = {
       DemoCommand.class,
+      UpCommand.class,
       BrokerCommand.class,
       TopicsCommand.class,
       PublishCommand.class,

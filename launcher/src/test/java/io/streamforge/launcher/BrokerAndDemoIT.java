@@ -156,7 +156,7 @@ class BrokerAndDemoIT {
   }
 
   @Test
-  void theDemoPublishesDigitsAndShowsItAndARestartKeepsIt(@TempDir Path dir) {
+  void theDemoRunsAWorkflowToAStableModelAndARestartKeepsIt(@TempDir Path dir) {
     String home = Path.of("").toAbsolutePath().getParent().toString();
     System.setProperty("streamforge.home", home);
     String[] args = {
@@ -165,6 +165,10 @@ class BrokerAndDemoIT {
       "--port",
       "0",
       "--controller-port",
+      "0",
+      "--http-port",
+      "0",
+      "--api-port",
       "0",
       "--data-dir",
       dir.toString()
@@ -177,9 +181,18 @@ class BrokerAndDemoIT {
         .contains("version        1 (SEALED)")
         .contains("1,797 in")
         .contains("first rows")
+        .contains("→ ANALYZE")
+        .contains("SEARCH     → TRAIN")
+        .contains("OPTIMIZE   → DEPLOY")
+        .contains("DEPLOY     → DONE")
+        .contains("is STABLE: val_accuracy")
+        .contains("call it: curl -s http://localhost:")
         .contains("== demo done");
     Cli.Result second = Cli.run(args);
     assertThat(second.exitCode()).as(second.err()).isZero();
-    assertThat(second.out()).contains("dataset digits version 1 is already published (1,797 rows)");
+    assertThat(second.out())
+        .contains("dataset digits version 1 is already published (1,797 rows)")
+        .contains("is STABLE already (from an earlier run)")
+        .doesNotContain("→ ANALYZE");
   }
 }

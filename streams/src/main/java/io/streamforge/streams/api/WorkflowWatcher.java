@@ -58,7 +58,8 @@ public final class WorkflowWatcher {
     PhaseTransition last = null;
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
       List<TopicPartition> partitions = new ArrayList<>();
-      List<String> topics = new ArrayList<>(List.of(Topics.PHASES.name(), Topics.AGENT_MESSAGES.name()));
+      List<String> topics =
+          new ArrayList<>(List.of(Topics.PHASES.name(), Topics.AGENT_MESSAGES.name()));
       if (listener.wantsEpochs()) {
         topics.add(Topics.METRICS.name());
       }
