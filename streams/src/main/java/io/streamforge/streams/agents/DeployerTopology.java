@@ -12,6 +12,7 @@ import io.streamforge.schemas.records.AgentMessage;
 import io.streamforge.schemas.records.Deployment;
 import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
+import io.streamforge.streams.support.GlobalStoreLoader;
 import io.streamforge.streams.support.Json;
 import io.streamforge.streams.support.Messages;
 import io.streamforge.streams.support.Out;
@@ -118,14 +119,14 @@ public final class DeployerTopology {
             .withLoggingDisabled(),
         Topics.DEPLOYMENTS.name(),
         Consumed.with(Topics.DEPLOYMENTS.keySerde(), Topics.DEPLOYMENTS.valueSerde()),
-        () -> new GlobalLoader<>(DEPLOYMENTS));
+        () -> new GlobalStoreLoader<>(DEPLOYMENTS));
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(MODELS), Serdes.String(), Json.serde(ModelEvent.class))
             .withLoggingDisabled(),
         Topics.MODELS.name(),
         Consumed.with(Topics.MODELS.keySerde(), Topics.MODELS.valueSerde()),
-        () -> new GlobalLoader<>(MODELS));
+        () -> new GlobalStoreLoader<>(MODELS));
 
     KStream<String, Input> requests =
         builder.stream(
@@ -161,32 +162,6 @@ public final class DeployerTopology {
   static String modelOf(AgentMessage m) {
     String model = Json.tree(m.payload()).path("model").asText(null);
     return model != null ? model : "workflow:" + m.workflowId();
-  }
-
-  static final class GlobalLoader<V> implements Processor<String, V, Void, Void> {
-    private final String name;
-    private KeyValueStore<String, V> store;
-
-    GlobalLoader(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public void init(ProcessorContext<Void, Void> context) {
-      store = context.getStateStore(name);
-    }
-
-    @Override
-    public void process(Record<String, V> r) {
-      if (r.key() == null) {
-        return;
-      }
-      if (r.value() == null) {
-        store.delete(r.key());
-      } else {
-        store.put(r.key(), r.value());
-      }
-    }
   }
 
   static final class Deployer implements Processor<String, Input, String, Out> {

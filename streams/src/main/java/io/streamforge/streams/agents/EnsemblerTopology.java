@@ -155,28 +155,7 @@ public final class EnsemblerTopology {
       params.put("kind", "ensemble");
       params.put("members", String.join(",", members));
       params.put("method", "output-average");
-      TrainingJob job =
-          new TrainingJob(
-              jobId,
-              m.workflowId(),
-              null,
-              q.model(),
-              t.dataset(),
-              t.datasetVersion(),
-              t.label(),
-              t.features(),
-              t.task(),
-              t.preprocessing(),
-              null,
-              null,
-              0,
-              1,
-              t.seed(),
-              t.validationFraction(),
-              0,
-              t.device(),
-              Map.copyOf(params),
-              at);
+      TrainingJob job = Payloads.auxiliaryJob(t, jobId, m.workflowId(), q.model(), params, at);
       Pending p = new Pending();
       p.request = m;
       p.jobId = jobId;

@@ -5,6 +5,7 @@ import io.streamforge.schemas.records.AgentMessage;
 import io.streamforge.schemas.records.DatasetManifest;
 import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.WorkflowRequest;
+import io.streamforge.streams.support.GlobalStoreLoader;
 import io.streamforge.streams.support.Json;
 import io.streamforge.streams.support.Out;
 import io.streamforge.streams.support.SeenIds;
@@ -59,7 +60,7 @@ public final class OrchestratorTopology {
             .withLoggingDisabled(),
         Topics.DATASET_MANIFESTS.name(),
         Consumed.with(Topics.DATASET_MANIFESTS.keySerde(), Topics.DATASET_MANIFESTS.valueSerde()),
-        () -> new ManifestLoader(MANIFEST_STORE));
+        () -> new GlobalStoreLoader<>(MANIFEST_STORE));
 
     KStream<String, Input> requests =
         builder.stream(
@@ -103,33 +104,6 @@ public final class OrchestratorTopology {
             .process(() -> new OrchestratorProcessor(config), STATE_STORE, SEEN_STORE);
     Out.route(out);
     return builder.build();
-  }
-
-  /** Keeps the manifests' global store. */
-  static final class ManifestLoader implements Processor<String, DatasetManifest, Void, Void> {
-    private final String storeName;
-    private KeyValueStore<String, DatasetManifest> store;
-
-    ManifestLoader(String storeName) {
-      this.storeName = storeName;
-    }
-
-    @Override
-    public void init(ProcessorContext<Void, Void> context) {
-      store = context.getStateStore(storeName);
-    }
-
-    @Override
-    public void process(Record<String, DatasetManifest> r) {
-      if (r.key() == null) {
-        return;
-      }
-      if (r.value() == null) {
-        store.delete(r.key());
-      } else {
-        store.put(r.key(), r.value());
-      }
-    }
   }
 
   /** Runs the machine for each input against the stores and forwards what it sends. */

@@ -662,25 +662,29 @@ public final class WorkflowMachine {
     return "cancelled by " + m.source() + ": " + n.path("reason").asText("no reason given");
   }
 
+  /** A cancel request to the agent working on the phase. */
+  private static KeyValue<String, Out> cancelRequest(
+      WorkflowState s, String phase, String agent, String reason, Instant at) {
+    return KeyValue.pair(
+        s.workflowId,
+        Out.message(
+            Messages.request(
+                s.workflowId + "/" + phase + "/cancel",
+                s.workflowId,
+                Messages.ORCHESTRATOR,
+                agent,
+                Payloads.CANCEL,
+                Map.of("reason", reason),
+                9,
+                at)));
+  }
+
   /** Stops what the workflow has running: the search's trials, the final job, a rollout. */
   private void stopWork(
       WorkflowState s, String reason, long now, List<KeyValue<String, Out>> sends) {
     Instant at = Instant.ofEpochMilli(now);
     if (s.phase == Phase.SEARCH) {
-      String id = s.workflowId + "/search/cancel";
-      sends.add(
-          KeyValue.pair(
-              s.workflowId,
-              Out.message(
-                  Messages.request(
-                      id,
-                      s.workflowId,
-                      Messages.ORCHESTRATOR,
-                      Messages.OPTIMIZER,
-                      Payloads.CANCEL,
-                      Map.of("reason", reason),
-                      9,
-                      at))));
+      sends.add(cancelRequest(s, "search", Messages.OPTIMIZER, reason, at));
     }
     if ((s.phase == Phase.TRAIN || s.phase == Phase.OPTIMIZE) && s.pending != null) {
       sends.add(
@@ -696,20 +700,7 @@ public final class WorkflowMachine {
                       at))));
     }
     if (s.phase == Phase.DEPLOY) {
-      String id = s.workflowId + "/deploy/cancel";
-      sends.add(
-          KeyValue.pair(
-              s.workflowId,
-              Out.message(
-                  Messages.request(
-                      id,
-                      s.workflowId,
-                      Messages.ORCHESTRATOR,
-                      Messages.DEPLOYER,
-                      Payloads.CANCEL,
-                      Map.of("reason", reason),
-                      9,
-                      at))));
+      sends.add(cancelRequest(s, "deploy", Messages.DEPLOYER, reason, at));
     }
     s.pending = null;
   }
@@ -863,27 +854,8 @@ public final class WorkflowMachine {
     if (methods != null) {
       params.put("methods", methods);
     }
-    return new TrainingJob(
-        s.workflowId + QUANTIZE_SUFFIX,
-        s.workflowId,
-        null,
-        s.model,
-        t.dataset(),
-        t.datasetVersion(),
-        t.label(),
-        t.features(),
-        t.task(),
-        t.preprocessing(),
-        null,
-        null,
-        0,
-        1,
-        t.seed(),
-        t.validationFraction(),
-        0,
-        t.device(),
-        Map.copyOf(params),
-        at);
+    return Payloads.auxiliaryJob(
+        t, s.workflowId + QUANTIZE_SUFFIX, s.workflowId, s.model, params, at);
   }
 
   /** fp32 with the final training's metrics, plus every variant the quantization accepted. */

@@ -192,4 +192,38 @@ public final class Payloads {
 
   public record DebugAction(
       String jobId, String action, Double value, String reason, long step, boolean pruned) {}
+
+  /**
+   * A job that trains nothing (quantization, ensembling) for the data of {@code template}: the
+   * workers read the validation split from its dataset, label, features and split.
+   */
+  public static TrainingJob auxiliaryJob(
+      TrainingJob template,
+      String jobId,
+      String workflowId,
+      String model,
+      Map<String, String> params,
+      java.time.Instant at) {
+    return new TrainingJob(
+        jobId,
+        workflowId,
+        null,
+        model,
+        template.dataset(),
+        template.datasetVersion(),
+        template.label(),
+        template.features(),
+        template.task(),
+        template.preprocessing(),
+        null,
+        null,
+        0,
+        1,
+        template.seed(),
+        template.validationFraction(),
+        0,
+        template.device(),
+        Map.copyOf(params),
+        at);
+  }
 }
