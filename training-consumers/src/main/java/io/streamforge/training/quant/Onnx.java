@@ -13,16 +13,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small helpers over ONNX's protobuf classes: tensors, nodes, attributes, metadata. */
-final class Onnx {
-  static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
-  static final int UINT8 = TensorProto.DataType.UINT8.getNumber();
-  static final int INT8 = TensorProto.DataType.INT8.getNumber();
-  static final int INT32 = TensorProto.DataType.INT32.getNumber();
+/**
+ * Small helpers over ONNX's protobuf classes: tensors, nodes, attributes, metadata. Public because
+ * the graph rewrites of quantization and of ensembling ({@code training.ensemble}) share them.
+ */
+public final class Onnx {
+  public static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
+  public static final int UINT8 = TensorProto.DataType.UINT8.getNumber();
+  public static final int INT8 = TensorProto.DataType.INT8.getNumber();
+  public static final int INT32 = TensorProto.DataType.INT32.getNumber();
 
   private Onnx() {}
 
-  static ModelProto parse(byte[] onnx) {
+  public static ModelProto parse(byte[] onnx) {
     try {
       return ModelProto.parseFrom(onnx);
     } catch (InvalidProtocolBufferException e) {
@@ -30,21 +33,21 @@ final class Onnx {
     }
   }
 
-  static TensorProto floats(String name, float[] values, long... dims) {
+  public static TensorProto floats(String name, float[] values, long... dims) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return tensor(name, FLOAT, b.array(), dims);
   }
 
-  static TensorProto int8s(String name, byte[] values, long... dims) {
+  public static TensorProto int8s(String name, byte[] values, long... dims) {
     return tensor(name, INT8, values, dims);
   }
 
-  static TensorProto uint8s(String name, byte[] values, long... dims) {
+  public static TensorProto uint8s(String name, byte[] values, long... dims) {
     return tensor(name, UINT8, values, dims);
   }
 
-  static TensorProto int32s(String name, int[] values, long... dims) {
+  public static TensorProto int32s(String name, int[] values, long... dims) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asIntBuffer().put(values);
     return tensor(name, INT32, b.array(), dims);
@@ -63,7 +66,7 @@ final class Onnx {
   }
 
   /** The values of a float tensor, from {@code raw_data} or {@code float_data}. */
-  static float[] floatValues(TensorProto t) {
+  public static float[] floatValues(TensorProto t) {
     if (t.getDataType() != FLOAT) {
       throw new IllegalArgumentException("tensor " + t.getName() + " is not float");
     }
@@ -81,7 +84,7 @@ final class Onnx {
   }
 
   /** The raw bytes of an 8-bit tensor. */
-  static byte[] byteValues(TensorProto t) {
+  public static byte[] byteValues(TensorProto t) {
     if (!t.getRawData().isEmpty()) {
       return t.getRawData().toByteArray();
     }
@@ -92,7 +95,7 @@ final class Onnx {
     return out;
   }
 
-  static NodeProto node(
+  public static NodeProto node(
       String op, String name, List<String> inputs, List<String> outputs, Map<String, Long> ints) {
     NodeProto.Builder n =
         NodeProto.newBuilder()
@@ -110,7 +113,7 @@ final class Onnx {
     return n.build();
   }
 
-  static long intAttribute(NodeProto n, String name, long otherwise) {
+  public static long intAttribute(NodeProto n, String name, long otherwise) {
     for (AttributeProto a : n.getAttributeList()) {
       if (a.getName().equals(name)) {
         return a.getI();
@@ -119,7 +122,7 @@ final class Onnx {
     return otherwise;
   }
 
-  static float floatAttribute(NodeProto n, String name, float otherwise) {
+  public static float floatAttribute(NodeProto n, String name, float otherwise) {
     for (AttributeProto a : n.getAttributeList()) {
       if (a.getName().equals(name)) {
         return a.getF();
@@ -129,7 +132,7 @@ final class Onnx {
   }
 
   /** The model's metadata properties, in order. */
-  static Map<String, String> metadata(ModelProto m) {
+  public static Map<String, String> metadata(ModelProto m) {
     Map<String, String> out = new LinkedHashMap<>();
     for (StringStringEntryProto e : m.getMetadataPropsList()) {
       out.put(e.getKey(), e.getValue());
@@ -138,7 +141,7 @@ final class Onnx {
   }
 
   /** {@code m} with {@code extra} metadata properties set (replacing those of the same key). */
-  static ModelProto withMetadata(ModelProto m, Map<String, String> extra) {
+  public static ModelProto withMetadata(ModelProto m, Map<String, String> extra) {
     Map<String, String> all = metadata(m);
     all.putAll(extra);
     ModelProto.Builder b = m.toBuilder().clearMetadataProps();

@@ -120,7 +120,7 @@ public record ParentModel(
               + version
               + " lacks the provenance metadata '"
               + key
-              + "' that quantization needs to find its validation rows");
+              + "' that quantization and ensembling need to find its validation rows");
     }
     return v;
   }

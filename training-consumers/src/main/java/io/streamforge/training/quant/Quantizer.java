@@ -240,6 +240,18 @@ public final class Quantizer {
         Map<String, float[]> weights = Map.of();
         Map<String, float[]> biases = Map.of();
         int epochs = trainingFeed == null ? 0 : options.qatEpochs();
+        java.util.Optional<String> notTunable =
+            epochs > 0 ? TernaryQat.unsupportedReason(parent) : java.util.Optional.empty();
+        if (notTunable.isPresent()) {
+          // e.g. an output-averaged ensemble: the ternary weights are made without fine-tuning
+          log.info(
+              "{} v{}: ternary without fine-tuning: {}",
+              parent.model(),
+              parent.version(),
+              notTunable.get());
+          meta.put("streamforge.quant.qat_skipped", notTunable.get());
+          epochs = 0;
+        }
         if (epochs > 0) {
           TernaryQat.Result qat =
               TernaryQat.fineTune(

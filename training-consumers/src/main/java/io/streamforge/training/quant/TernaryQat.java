@@ -68,6 +68,20 @@ public final class TernaryQat {
   private record Step(String op, boolean constFirst, float[] constant, long[] dims, int dense) {}
 
   /**
+   * Why the graph of {@code parent} cannot be fine-tuned (it is not a chain of the nodes above from
+   * the input to the logits, e.g. an output-averaged ensemble of several networks), or empty when
+   * it can.
+   */
+  public static java.util.Optional<String> unsupportedReason(ParentModel parent) {
+    try {
+      chain(parent, QuantizedGraphs.denseLayers(parent.graph()));
+      return java.util.Optional.empty();
+    } catch (UnusableJobException e) {
+      return java.util.Optional.of(e.getMessage());
+    }
+  }
+
+  /**
    * Fine-tunes the dense layers of {@code parent} for {@code epochs} passes over the training rows
    * of {@code feed}.
    *

@@ -21,10 +21,12 @@ import java.util.UUID;
  * @param sha256 the artifact's sha256 (SUCCEEDED), else null
  * @param metrics final metrics (SUCCEEDED), else null
  * @param worker the worker that ran it
- * @param report a quantization job's comparison table (SUCCEEDED), a JSON list of {@code {variant,
+ * @param report (SUCCEEDED) a quantization job's comparison table, a JSON list of {@code {variant,
  *     accepted, reason, bytes, size_ratio, accuracy_delta, latency_b1_ms, latency_b64_ms, ...}}
- *     with the fp32 parent first; null for training jobs. Readers of older statuses get null; older
- *     readers ignore it (unknown properties are ignored)
+ *     with the fp32 parent first; an ensembling job's verdict, a JSON object {@code {kept, method,
+ *     ensembleScore, bestSingle, bestSingleScore, members, reason}} ({@link
+ *     io.streamforge.training.ensemble.EnsembleReport}); null for training jobs. Readers of older
+ *     statuses get null; older readers ignore it (unknown properties are ignored)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(

@@ -12,6 +12,7 @@ import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.core.UnusableJobException;
+import io.streamforge.training.ensemble.EnsembleRunner;
 import io.streamforge.training.quant.QuantizationReport;
 import io.streamforge.training.quant.QuantizeRunner;
 import java.net.InetAddress;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * a crash between registering and committing) is not trained again. Every job's status goes to
  * {@code agent.messages}; a job that cannot run fails fast with its reason and the worker takes the
  * next. A job whose {@code params} say {@code kind=quantize} is a quantization job for a registered
- * version ({@link QuantizeRunner}) instead of a training job.
+ * version ({@link QuantizeRunner}), one with {@code kind=ensemble} an ensembling job over
+ * registered versions ({@link EnsembleRunner}), instead of a training job.
  */
 public final class TrainingWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrainingWorker.class);
@@ -105,6 +107,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       consumer = jobs;
       JobRunner runner = new JobRunner(clients, producer, allocator, trainer);
       QuantizeRunner quantizer = new QuantizeRunner(clients, producer, allocator);
+      EnsembleRunner ensembler = new EnsembleRunner(clients, producer, allocator);
       jobs.subscribe(List.of(Topics.TRAINING_JOBS.name()));
       log.info(
           "worker {} waiting for jobs on {} (group {})",
@@ -115,7 +118,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : jobs.poll(Duration.ofMillis(500))) {
           TopicPartition tp = new TopicPartition(r.topic(), r.partition());
           try {
-            handle(r, runner, quantizer, producer);
+            handle(r, runner, quantizer, ensembler, producer);
           } catch (RuntimeException e) {
             // Failures of the job itself are reported inside handle(); what gets here is the
             // platform failing around it (the registry or status topic unreachable): retry the
@@ -145,6 +148,7 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
       ConsumerRecord<String, byte[]> r,
       JobRunner runner,
       QuantizeRunner quantizer,
+      EnsembleRunner ensembler,
       Producer<String, byte[]> producer) {
     TrainingJob job;
     try {
@@ -168,6 +172,10 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
     String key = job.workflowId() != null ? job.workflowId() : job.jobId();
     if (QuantizeRunner.isQuantizeJob(job)) {
       quantize(job, key, quantizer, producer);
+      return;
+    }
+    if (EnsembleRunner.isEnsembleJob(job)) {
+      ensemble(job, key, ensembler, producer);
       return;
     }
     Optional<ModelEvent> done =
@@ -269,6 +277,48 @@ public final class TrainingWorker implements Runnable, AutoCloseable {
           producer,
           key,
           failed(job, version, e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * An ensembling job: members evaluated, the ensemble judged against the best of them and, when
+   * better, registered as a new version of the job's model. A redelivered job whose ensemble is
+   * already registered reports that version without registering again. Kafka being unreachable is
+   * the platform's failure and goes back to the caller, which retries the job.
+   */
+  private void ensemble(
+      TrainingJob job, String key, EnsembleRunner ensembler, Producer<String, byte[]> producer) {
+    status(
+        producer,
+        key,
+        new JobStatus(
+            job.jobId(), JobStatus.State.RUNNING, null, job.model(), null, null, null, name));
+    log.info("job {}: ensembling into model {} ({})", job.jobId(), job.model(), job.params());
+    try {
+      EnsembleRunner.Outcome o = ensembler.run(job);
+      ModelEvent e = o.event();
+      status(
+          producer,
+          key,
+          new JobStatus(
+              job.jobId(),
+              JobStatus.State.SUCCEEDED,
+              null,
+              job.model(),
+              e == null ? null : e.version(),
+              e == null ? null : e.sha256(),
+              o.metrics(),
+              name,
+              o.report().toJson()));
+    } catch (KafkaUnavailableException e) {
+      throw e;
+    } catch (UnusableJobException e) {
+      log.warn("job {} refused: {}", job.jobId(), e.getMessage());
+      status(producer, key, failed(job, null, e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("job {} failed", job.jobId(), e);
+      status(
+          producer, key, failed(job, null, e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
   }
 
