@@ -80,7 +80,7 @@ class WorkflowIT {
               Json.tree(
                   """
                   {"workflowId": "%s", "dataset": "%s", "label": "label",
-                   "task": "classify iris flowers",
+                   "task": "classify iris flowers", "ensemble": true,
                    "search": {"strategy": "tpe", "maxTrials": 3, "parallelTrials": 1, "patience": 3},
                    "deployment": {"canaryWeight": 10, "analysisIntervalSeconds": 1,
                                   "thresholds": {"min_samples": 20, "max_error_rate": 0.05,
@@ -142,6 +142,7 @@ class WorkflowIT {
               Phase.DESIGN,
               Phase.SEARCH,
               Phase.TRAIN,
+              Phase.ENSEMBLE,
               Phase.CONVERT,
               Phase.OPTIMIZE,
               Phase.DEPLOY,
