@@ -75,11 +75,6 @@ final class Members {
           dataset, l, features, t, hidden, activation, batchNorm, epochs, seed, learningRate);
     }
 
-    Spec withBatchNorm() {
-      return new Spec(
-          dataset, label, features, task, hidden, activation, true, epochs, seed, learningRate);
-    }
-
     TrainingJob job(String model) {
       TrainingJob d = JobSpecs.defaults("ens-" + model, model, dataset, 1, label, task);
       TrainingJob.OptimizerSpec o = d.optimizer();
