@@ -24,6 +24,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.LoggerFactory;
 
 /**
  * The AutoML orchestrator as a Kafka Streams topology: requests from {@code workflows}, agents'
@@ -141,6 +142,15 @@ public final class OrchestratorTopology {
       List<KeyValue<String, Out>> sends = new ArrayList<>();
       WorkflowState next;
       if (in.request() != null) {
+        if (!id.equals(in.request().workflowId())) {
+          // answers and transitions are keyed by the record's id: a mismatch would split them
+          LoggerFactory.getLogger(OrchestratorTopology.class)
+              .warn(
+                  "workflow request under key {} names workflow {}; ignored",
+                  id,
+                  in.request().workflowId());
+          return;
+        }
         next = machine.onRequest(state, in.request(), now, sends);
       } else if (in.message() != null) {
         if (!seen.firstTime(in.message().id(), now)) {
