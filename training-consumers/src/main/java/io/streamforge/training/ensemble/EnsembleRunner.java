@@ -200,7 +200,8 @@ public final class EnsembleRunner {
     if (!result.kept()) {
       return new Outcome(result.report(), null, false, result.metrics());
     }
-    int version = registry.nextVersion(job.model());
+    int version =
+        ModelRegistry.claimVersion(clients, producer, job.model(), VARIANT, job.jobId());
     int partitions = producer.partitionsFor(Topics.MODEL_ARTIFACTS.name()).size();
     String sha =
         ModelArtifacts.publish(producer, partitions, job.model(), version, VARIANT, result.onnx());

@@ -116,7 +116,8 @@ public final class JobRunner {
       Exported exported = export(job, feed, feed.manifest().version(), result);
       byte[] onnx = exported.onnx();
       OnnxParity.Report parity = exported.parity();
-      int modelVersion = ModelRegistry.load(clients).nextVersion(job.model());
+      int modelVersion =
+          ModelRegistry.claimVersion(clients, producer, job.model(), VARIANT, job.jobId());
       int partitions = partitions(Topics.MODEL_ARTIFACTS.name());
       String sha =
           ModelArtifacts.publish(producer, partitions, job.model(), modelVersion, VARIANT, onnx);
