@@ -200,8 +200,7 @@ public final class EnsembleRunner {
     if (!result.kept()) {
       return new Outcome(result.report(), null, false, result.metrics());
     }
-    int version =
-        ModelRegistry.claimVersion(clients, producer, job.model(), VARIANT, job.jobId());
+    int version = ModelRegistry.claimVersion(clients, producer, job.model(), VARIANT, job.jobId());
     int partitions = producer.partitionsFor(Topics.MODEL_ARTIFACTS.name()).size();
     String sha =
         ModelArtifacts.publish(producer, partitions, job.model(), version, VARIANT, result.onnx());
