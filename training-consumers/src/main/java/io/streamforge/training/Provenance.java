@@ -57,6 +57,7 @@ public final class Provenance {
     hp.put("batch_size", job.batchSize());
     hp.put("epochs", job.epochs());
     hp.put("validation_fraction", job.validationFraction());
+    hp.put("validation_offset", io.streamforge.training.core.JobTrainer.validationOffset(job));
     hp.put("patience", job.patience());
     m.put("streamforge.hyperparameters", json(hp));
     m.put("streamforge.metrics", json(new TreeMap<>(r.metrics())));

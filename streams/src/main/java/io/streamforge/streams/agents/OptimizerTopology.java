@@ -54,6 +54,19 @@ public final class OptimizerTopology {
   public static final String STORE = "search-state";
   public static final String SEEN = "optimizer-seen";
 
+  /** Job-id infix of a trial's fold: {@code <workflow>.trial-<n>-f<i>} (fold 0 has none). */
+  public static final String FOLD_INFIX = "-f";
+
+  /** The job ids of a trial's k folds (k = 1: just the trial's). */
+  static List<String> foldJobs(String jobId, int folds) {
+    List<String> out = new ArrayList<>();
+    out.add(jobId);
+    for (int i = 1; i < folds; i++) {
+      out.add(jobId + FOLD_INFIX + i);
+    }
+    return out;
+  }
+
   /** A workflow's search. */
   public static final class SearchState {
     public String workflowId;
@@ -61,6 +74,10 @@ public final class OptimizerTopology {
     public AgentMessage request;
     public Payloads.SearchRequest search;
     public Map<String, Payloads.Trial> trials = new TreeMap<>();
+
+    /** k-fold validation: per trial, the statuses of its fold jobs that have ended. */
+    public Map<String, Map<String, Payloads.JobStatus>> folds = new TreeMap<>();
+
     public boolean cancelled;
     public boolean answered;
     public String stoppedBy;
@@ -158,7 +175,9 @@ public final class OptimizerTopology {
         s.stoppedBy = "cancelled";
         for (Payloads.Trial t : s.trials.values()) {
           if (!t.finished()) {
-            sends.add(stop(t, "workflow cancelled", now));
+            for (String job : foldJobs(t.jobId(), s.search.folds())) {
+              sends.add(stop(job, "workflow cancelled", now));
+            }
           }
         }
       } else if (Payloads.JOB_STATUS.equals(m.payloadType())) {
@@ -166,6 +185,16 @@ public final class OptimizerTopology {
         Payloads.Trial t = byJob(s, st.jobId());
         if (t == null || t.finished() || "RUNNING".equals(st.state())) {
           return;
+        }
+        if (s.search.folds() > 1) {
+          Map<String, Payloads.JobStatus> done =
+              s.folds.computeIfAbsent(t.trialId(), k -> new TreeMap<>());
+          done.put(st.jobId(), st);
+          if (done.size() < s.search.folds()) {
+            store.put(r.key(), s);
+            return; // the trial ends with its last fold
+          }
+          st = foldsTogether(s, t, done);
         }
         Payloads.Trial ended = end(s, t, st, now);
         s.trials.put(ended.trialId(), ended);
@@ -317,7 +346,42 @@ public final class OptimizerTopology {
               batch);
       s.trials.put(trialId, t);
       log.info("workflow {}: {} → {} ({})", s.workflowId, trialId, jobId, t.description());
-      return List.of(KeyValue.pair(jobId, Out.job(job)), trialEvent(s, t, now));
+      List<KeyValue<String, Out>> out = new ArrayList<>();
+      int k = q.folds() > 1 ? q.folds() : 1;
+      List<String> jobs = foldJobs(jobId, k);
+      for (int i = 0; i < k; i++) {
+        TrainingJob fold = job;
+        if (k > 1) {
+          Map<String, String> foldParams = new java.util.LinkedHashMap<>(job.params());
+          foldParams.put("validation_offset", Double.toString((double) i / k));
+          foldParams.put("fold", i + "/" + k);
+          fold =
+              new TrainingJob(
+                  jobs.get(i),
+                  job.workflowId(),
+                  job.trialId(),
+                  job.model(),
+                  job.dataset(),
+                  job.datasetVersion(),
+                  job.label(),
+                  job.features(),
+                  job.task(),
+                  job.preprocessing(),
+                  job.architecture(),
+                  job.optimizer(),
+                  job.batchSize(),
+                  job.epochs(),
+                  job.seed(),
+                  1.0 / k,
+                  job.patience(),
+                  job.device(),
+                  Map.copyOf(foldParams),
+                  job.submittedAt());
+        }
+        out.add(KeyValue.pair(fold.jobId(), Out.job(fold)));
+      }
+      out.add(trialEvent(s, t, now));
+      return out;
     }
 
     private static Payloads.Trial end(
@@ -375,9 +439,56 @@ public final class OptimizerTopology {
 
     private static Payloads.Trial byJob(SearchState s, String jobId) {
       return s.trials.values().stream()
-          .filter(t -> t.jobId().equals(jobId))
+          .filter(t -> t.jobId().equals(jobId) || jobId.startsWith(t.jobId() + FOLD_INFIX))
           .findFirst()
           .orElse(null);
+    }
+
+    /**
+     * One status for a trial of k folds: failed if a fold failed; else the folds' mean of the
+     * validation metric (each fold's value kept as {@code <metric>_fold<i>}), fold 0's model.
+     */
+    private static Payloads.JobStatus foldsTogether(
+        SearchState s, Payloads.Trial t, Map<String, Payloads.JobStatus> done) {
+      String metric = s.search.metric();
+      Map<String, Double> metrics = new TreeMap<>();
+      double sum = 0;
+      int n = 0;
+      List<String> failures = new ArrayList<>();
+      List<String> jobs = foldJobs(t.jobId(), s.search.folds());
+      for (int i = 0; i < jobs.size(); i++) {
+        Payloads.JobStatus f = done.get(jobs.get(i));
+        if (f == null || !"SUCCEEDED".equals(f.state())) {
+          failures.add("fold " + i + ": " + (f == null ? "no status" : f.reason()));
+          continue;
+        }
+        Double v = f.metrics() == null ? null : f.metrics().get(metric);
+        if (v != null) {
+          metrics.put(metric + "_fold" + i, v);
+          sum += v;
+          n++;
+        }
+      }
+      Payloads.JobStatus first = done.get(jobs.get(0));
+      if (!failures.isEmpty() || n == 0) {
+        return new Payloads.JobStatus(
+            t.jobId(), "FAILED", String.join("; ", failures), null, null, null, null, null, null);
+      }
+      if (first.metrics() != null) {
+        first.metrics().forEach(metrics::putIfAbsent);
+      }
+      metrics.put(metric, sum / n);
+      metrics.put("folds", (double) n);
+      return new Payloads.JobStatus(
+          t.jobId(),
+          "SUCCEEDED",
+          null,
+          first.model(),
+          first.version(),
+          first.sha256(),
+          metrics,
+          first.worker(),
+          null);
     }
 
     private static Design design(SearchState s) {
@@ -397,12 +508,12 @@ public final class OptimizerTopology {
                   Instant.ofEpochMilli(now))));
     }
 
-    private static KeyValue<String, Out> stop(Payloads.Trial t, String reason, long now) {
+    private static KeyValue<String, Out> stop(String jobId, String reason, long now) {
       return KeyValue.pair(
-          t.jobId(),
+          jobId,
           Out.control(
               new ControlCommand(
-                  t.jobId(),
+                  jobId,
                   ControlCommand.Action.STOP,
                   null,
                   reason,

@@ -198,21 +198,7 @@ public final class Submissions {
     WorkflowRequest r = RequestValidator.withDefaults(request, request.submittedAt());
     DatasetManifest m =
         r.dataset() == null ? null : manifests.apply(r.dataset(), r.datasetVersion());
-    List<String> problems = new ArrayList<>(RequestValidator.problems(r, m));
-    problems.addAll(unsupported(r));
-    return problems;
-  }
-
-  /** What the platform cannot do yet, asked for by the request. */
-  public static List<String> unsupported(WorkflowRequest r) {
-    List<String> problems = new ArrayList<>();
-    if (r.folds() > 0) {
-      problems.add(
-          "k-fold validation is not supported yet (folds="
-              + r.folds()
-              + "): use a holdout fraction, e.g. \"validation\": {\"holdout\": 0.2}");
-    }
-    return problems;
+    return RequestValidator.problems(r, m);
   }
 
   /** Writes the request to {@code workflows} and returns its id once the cluster has it. */

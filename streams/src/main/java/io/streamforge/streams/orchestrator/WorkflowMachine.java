@@ -106,8 +106,7 @@ public final class WorkflowMachine {
     s.createdMs = now;
     s.model = option(request, "model", request.dataset());
     DatasetManifest manifest = manifests.find(request.dataset(), request.datasetVersion());
-    List<String> problems = new ArrayList<>(RequestValidator.problems(request, manifest));
-    problems.addAll(io.streamforge.streams.api.Submissions.unsupported(request));
+    List<String> problems = RequestValidator.problems(request, manifest);
     if (!problems.isEmpty()) {
       s.failure = "invalid request: " + String.join("; ", problems);
       transition(s, Phase.FAILED, s.failure, Map.of(), now, sends);
@@ -507,7 +506,7 @@ public final class WorkflowMachine {
                 m.producerId(),
                 m.rowCount(),
                 requirements(s),
-                s.request.holdoutFraction()),
+                validationFraction(s.request)),
             at,
             sends);
       }
@@ -532,7 +531,9 @@ public final class WorkflowMachine {
                 s.model,
                 s.modelVersion,
                 train.metrics(),
-                List.copyOf(s.trials.values()),
+                // trials of k-fold validation were trained on other folds than the final model's
+                // holdout: scoring them on it would flatter them, so they are not combined
+                s.request.folds() > 1 ? List.of() : List.copyOf(s.trials.values()),
                 metric(s),
                 requirements(s).higherIsBetter(),
                 intOption(s.request, "ensemble_members", 3),
@@ -779,7 +780,8 @@ public final class WorkflowMachine {
         req.metric(),
         req.higherIsBetter(),
         template(s, Instant.ofEpochMilli(now)),
-        designRequest(s));
+        designRequest(s),
+        r.folds() > 1 ? r.folds() : 0);
   }
 
   private TrainingJob template(WorkflowState s, Instant at) {
@@ -803,7 +805,7 @@ public final class WorkflowMachine {
         0,
         intOption(r, "trial_epochs", config.trialEpochs()),
         seed(r),
-        r.holdoutFraction(),
+        validationFraction(r),
         r.search().patience(),
         option(r, "device", "auto"),
         Map.of(),
@@ -925,6 +927,14 @@ public final class WorkflowMachine {
       case DEPLOY -> Messages.DEPLOYER;
       default -> "nobody";
     };
+  }
+
+  /**
+   * The share of rows a model validates on: the holdout, or with k folds 1/k (each fold validates
+   * on its k-th; the final model holds out fold 0).
+   */
+  static double validationFraction(WorkflowRequest r) {
+    return r.folds() > 1 ? 1.0 / r.folds() : r.holdoutFraction();
   }
 
   static long seed(WorkflowRequest r) {

@@ -69,6 +69,8 @@ public final class Payloads {
    * @param design the architect's inputs: the optimizer derives the same search space from them
    * @param metric the validation metric, {@code val_accuracy} or {@code val_rmse}
    * @param deadlineEpochMs no trial starts after this
+   * @param folds k for k-fold validation (each trial is k jobs, one per fold, scored by their
+   *     mean), or 0 for the template's holdout
    */
   public record SearchRequest(
       String strategy,
@@ -80,7 +82,8 @@ public final class Payloads {
       String metric,
       boolean higherIsBetter,
       TrainingJob template,
-      DesignRequest design) {}
+      DesignRequest design,
+      int folds) {}
 
   /** One trial, as the optimizer tracks it; its events carry the whole record. */
   public record Trial(

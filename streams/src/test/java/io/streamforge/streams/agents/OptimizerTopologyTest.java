@@ -103,6 +103,60 @@ class OptimizerTopologyTest {
   }
 
   @Test
+  void withKFoldsATrialIsKJobsScoredByTheirMean() {
+    AgentMessage q = search("wf-k", 2, 1, Long.MAX_VALUE);
+    Payloads.SearchRequest r = Json.read(q.payload(), Payloads.SearchRequest.class);
+    Payloads.SearchRequest kfold =
+        new Payloads.SearchRequest(
+            r.strategy(),
+            r.maxTrials(),
+            r.parallelTrials(),
+            r.seed(),
+            r.trialEpochs(),
+            r.deadlineEpochMs(),
+            r.metric(),
+            r.higherIsBetter(),
+            r.template(),
+            r.design(),
+            3);
+    in.pipeInput(
+        "wf-k",
+        Messages.request(
+            q.id(),
+            "wf-k",
+            Messages.ORCHESTRATOR,
+            Messages.OPTIMIZER,
+            Payloads.SEARCH,
+            kfold,
+            1,
+            Drivers.T0));
+    List<TrainingJob> folds = jobs.readValuesToList();
+    assertThat(folds)
+        .extracting(TrainingJob::jobId)
+        .containsExactly("wf-k.trial-0", "wf-k.trial-0-f1", "wf-k.trial-0-f2");
+    assertThat(folds)
+        .extracting(j -> j.params().get("validation_offset"))
+        .containsExactly(Double.toString(0.0), Double.toString(1.0 / 3), Double.toString(2.0 / 3));
+    assertThat(folds).allMatch(j -> Math.abs(j.validationFraction() - 1.0 / 3) < 1e-12);
+    status("wf-k.trial-0", "SUCCEEDED", 0.90);
+    status("wf-k.trial-0-f2", "SUCCEEDED", 0.80);
+    assertThat(jobs.isEmpty()).as("the trial waits for its last fold").isTrue();
+    status("wf-k.trial-0-f1", "SUCCEEDED", 0.70);
+    assertThat(jobs.readValuesToList()).hasSize(3); // the next trial's folds
+    Payloads.Trial first =
+        trialEvents().stream()
+            .filter(t -> t.trialId().equals("trial-000") && t.finished())
+            .findFirst()
+            .orElseThrow();
+    assertThat(first.metrics().get("val_accuracy"))
+        .isCloseTo(0.80, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(first.metrics())
+        .containsEntry("val_accuracy_fold1", 0.70)
+        .containsEntry("folds", 3.0);
+    assertThat(first.value()).isCloseTo(-0.80, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
   void proposalsAreDeterministicBySeed() {
     in.pipeInput("wf-a", search("wf-a", 2, 2, Long.MAX_VALUE));
     List<TrainingJob> a = jobs.readValuesToList();
@@ -222,7 +276,8 @@ class OptimizerTopologyTest {
             "val_accuracy",
             true,
             template,
-            new Payloads.DesignRequest(2, 3, 150, null));
+            new Payloads.DesignRequest(2, 3, 150, null),
+            0);
     return Messages.request(
         wf + "/search/1",
         wf,

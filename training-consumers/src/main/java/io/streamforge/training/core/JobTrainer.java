@@ -87,6 +87,15 @@ public final class JobTrainer {
     if (job.patience() < 0) {
       throw new UnusableJobException("patience must be 0 (none) or more, was " + job.patience());
     }
+    double offset = validationOffset(job);
+    if (!(offset >= 0 && offset + job.validationFraction() <= 1 + 1e-9)) {
+      throw new UnusableJobException(
+          "params.validation_offset must be in [0, 1 - validationFraction], was "
+              + offset
+              + " (validationFraction "
+              + job.validationFraction()
+              + ")");
+    }
     if (!(job.validationFraction() > 0 && job.validationFraction() < 1)) {
       throw new UnusableJobException(
           "validation fraction must be in (0, 1), was " + job.validationFraction());
@@ -135,7 +144,8 @@ public final class JobTrainer {
       TrainingJob job, BatchFeed feed, TrainingListener listener, CheckpointStore store) {
     validate(job);
     Preprocessing prep =
-        Preprocessing.scan(feed, job.task(), job.validationFraction(), feed.labelColumn());
+        Preprocessing.scan(
+            feed, job.task(), validationOffset(job), job.validationFraction(), feed.labelColumn());
     return train(job, feed, prep, listener, store);
   }
 
@@ -774,6 +784,25 @@ public final class JobTrainer {
         pending.clear();
       }
       lastFlush = System.nanoTime();
+    }
+  }
+
+  /**
+   * Where the job's validation window starts in the row-hash range: {@code
+   * params.validation_offset} (fold {@code i} of {@code k} is {@code i/k} with {@code
+   * validationFraction} {@code 1/k}), 0 for the usual holdout.
+   *
+   * @throws UnusableJobException when it is not a number
+   */
+  public static double validationOffset(TrainingJob job) {
+    String v = job.params() == null ? null : job.params().get("validation_offset");
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      return Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new UnusableJobException("params.validation_offset is not a number: '" + v + "'");
     }
   }
 }

@@ -23,6 +23,8 @@ import java.util.TreeSet;
  * @param validationFraction the validation share the split used
  * @param valX validation features, raw, row-major
  * @param valY validation labels, raw
+ * @param validationOffset where the validation window starts in the row-hash range (0: the holdout;
+ *     {@code i/k}: fold i of k)
  */
 public record Preprocessing(
     List<String> features,
@@ -34,7 +36,35 @@ public record Preprocessing(
     long trainRows,
     double validationFraction,
     float[] valX,
-    float[] valY) {
+    float[] valY,
+    double validationOffset) {
+
+  /** A preprocessing of the holdout split (offset 0). */
+  public Preprocessing(
+      List<String> features,
+      double[] mean,
+      double[] std,
+      float[] classes,
+      double labelMean,
+      double labelStd,
+      long trainRows,
+      double validationFraction,
+      float[] valX,
+      float[] valY) {
+    this(
+        features,
+        mean,
+        std,
+        classes,
+        labelMean,
+        labelStd,
+        trainRows,
+        validationFraction,
+        valX,
+        valY,
+        0);
+  }
+
   /** Most classes a classification label may have. */
   public static final int MAX_CLASSES = 1000;
 
@@ -52,7 +82,7 @@ public record Preprocessing(
 
   /** The split this preprocessing was computed with. */
   public RowSplit split() {
-    return new RowSplit(validationFraction);
+    return new RowSplit(validationOffset, validationFraction);
   }
 
   /** Standardized copy of raw row-major features. */
@@ -80,7 +110,20 @@ public record Preprocessing(
    */
   public static Preprocessing scan(
       BatchFeed feed, TaskType task, double validationFraction, String label) {
-    RowSplit split = new RowSplit(validationFraction);
+    return scan(feed, task, 0, validationFraction, label);
+  }
+
+  /**
+   * Scans one epoch of {@code feed} with the validation window {@code [validationOffset,
+   * validationOffset + validationFraction)} of the row-hash range (a fold of k-fold validation).
+   */
+  public static Preprocessing scan(
+      BatchFeed feed,
+      TaskType task,
+      double validationOffset,
+      double validationFraction,
+      String label) {
+    RowSplit split = new RowSplit(validationOffset, validationFraction);
     List<String> features = feed.featureColumns();
     int f = features.size();
     double[] mean = new double[f];
@@ -190,7 +233,8 @@ public record Preprocessing(
         n,
         validationFraction,
         valX.toArray(),
-        valY.toArray());
+        valY.toArray(),
+        validationOffset);
   }
 
   /** A growable float array. */

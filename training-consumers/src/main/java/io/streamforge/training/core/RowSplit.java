@@ -7,18 +7,39 @@ package io.streamforge.training.core;
  * duplicate rows never straddle the split.
  */
 public final class RowSplit {
+  private final double offset;
   private final double fraction;
 
+  /** The holdout {@code [0, fraction)} of the hash range. */
   public RowSplit(double fraction) {
+    this(0, fraction);
+  }
+
+  /**
+   * The window {@code [offset, offset + fraction)} of the hash range: fold {@code i} of {@code k}
+   * is {@code new RowSplit(i / k, 1 / k)}, so the k folds' validation rows are disjoint and cover
+   * every row.
+   */
+  public RowSplit(double offset, double fraction) {
     if (!(fraction >= 0 && fraction < 1)) {
       throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
     }
+    if (!(offset >= 0 && offset + fraction <= 1 + 1e-9)) {
+      throw new IllegalArgumentException(
+          "validation offset must be in [0, 1 - fraction], was "
+              + offset
+              + " (fraction "
+              + fraction
+              + ")");
+    }
+    this.offset = offset;
     this.fraction = fraction;
   }
 
   /** Whether row {@code row} of a batch (features row-major in {@code x}) is a validation row. */
   public boolean isValidation(float[] x, int features, int row, float label) {
-    return unit(hash(x, features, row, label)) < fraction;
+    double u = unit(hash(x, features, row, label));
+    return u >= offset && u < offset + fraction;
   }
 
   /**
