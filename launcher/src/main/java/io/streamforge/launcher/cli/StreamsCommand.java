@@ -39,7 +39,7 @@ public final class StreamsCommand implements Callable<Integer> {
 
   @Option(
       names = "--state-dir",
-      defaultValue = "${env:STREAMFORGE_STATE_DIR:-data/streams}",
+      defaultValue = "${env:STREAMFORGE_STATE_DIR:-.streamforge/streams}",
       description =
           "Local state of the apps (env STREAMFORGE_STATE_DIR; default ${DEFAULT-VALUE}).")
   Path stateDir;
