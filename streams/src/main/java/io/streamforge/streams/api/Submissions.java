@@ -141,6 +141,13 @@ public final class Submissions {
     WorkflowRequest.Search search = null;
     if (n.has("search")) {
       search = convert(n.get("search"), WorkflowRequest.Search.class, "search", problems);
+      // 0 would read as "the default": a user who writes it means something else
+      for (String f : List.of("maxTrials", "parallelTrials")) {
+        JsonNode v = n.get("search").get(f);
+        if (v != null && v.isNumber() && v.asInt() < 1) {
+          problems.add("'search." + f + "' must be at least 1, was " + v.asText());
+        }
+      }
     }
     double holdout = 0;
     int folds = 0;
