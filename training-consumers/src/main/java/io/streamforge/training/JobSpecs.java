@@ -49,4 +49,33 @@ public final class JobSpecs {
         Map.of(),
         Instant.now());
   }
+
+  /**
+   * A job that trains nothing (quantization, ensembling): its work is in {@code params}; the data
+   * come from the registered models it names.
+   */
+  public static TrainingJob paramsOnly(
+      String jobId, String workflowId, String model, Map<String, String> params) {
+    return new TrainingJob(
+        jobId,
+        workflowId,
+        null,
+        model,
+        null,
+        0,
+        null,
+        List.of(),
+        null,
+        null,
+        null,
+        null,
+        0,
+        0,
+        0,
+        0,
+        0,
+        "cpu",
+        Map.copyOf(params),
+        Instant.now());
+  }
 }

@@ -104,27 +104,7 @@ public final class EnsembleRunner {
     params.put("kind", KIND);
     params.put("members", MemberRef.toCsv(members));
     params.put("method", method.id());
-    return new TrainingJob(
-        jobId,
-        workflowId,
-        null,
-        model,
-        null,
-        0,
-        null,
-        List.of(),
-        null,
-        null,
-        null,
-        null,
-        0,
-        0,
-        0,
-        0,
-        0,
-        "cpu",
-        Map.copyOf(params),
-        Instant.now());
+    return io.streamforge.training.JobSpecs.paramsOnly(jobId, workflowId, model, params);
   }
 
   /**

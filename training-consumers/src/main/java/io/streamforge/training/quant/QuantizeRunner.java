@@ -84,27 +84,7 @@ public final class QuantizeRunner {
     params.put("kind", KIND);
     params.put("version", Integer.toString(version));
     params.putAll(options.toParams());
-    return new TrainingJob(
-        jobId,
-        workflowId,
-        null,
-        model,
-        null,
-        0,
-        null,
-        List.of(),
-        null,
-        null,
-        null,
-        null,
-        0,
-        0,
-        0,
-        0,
-        0,
-        "cpu",
-        Map.copyOf(params),
-        Instant.now());
+    return io.streamforge.training.JobSpecs.paramsOnly(jobId, workflowId, model, params);
   }
 
   /**
