@@ -119,8 +119,10 @@ public final class DebuggerTopology {
           epochs.put(p.run() + "@" + p.step(), (long) p.value());
         }
       }
+      // each run's state is read once and written once per batch, not once per point
+      Map<String, RunState> batch = new java.util.HashMap<>();
       for (MetricPoint p : r.value()) {
-        RunState s = runs.get(p.run());
+        RunState s = batch.containsKey(p.run()) ? batch.get(p.run()) : runs.get(p.run());
         if (s == null) {
           s = RunState.initial(p.run(), learningRates.getOrDefault(p.run(), Double.NaN));
         }
@@ -152,8 +154,9 @@ public final class DebuggerTopology {
             act(workflow, p, step.action().get(), pruned, now, sends);
           }
         }
-        runs.put(p.run(), s);
+        batch.put(p.run(), s);
       }
+      batch.forEach(runs::put);
       for (KeyValue<String, Out> kv : sends) {
         context.forward(new Record<>(kv.key, kv.value, now));
       }

@@ -8,6 +8,7 @@ import io.streamforge.schemas.records.AgentMessage;
 import io.streamforge.schemas.records.ControlCommand;
 import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.streams.support.Json;
+import io.streamforge.streams.support.LiveKeys;
 import io.streamforge.streams.support.Messages;
 import io.streamforge.streams.support.Out;
 import io.streamforge.streams.support.Payloads;
@@ -112,6 +113,7 @@ public final class OptimizerTopology {
     private final Duration tick;
     private ProcessorContext<String, Out> context;
     private KeyValueStore<String, SearchState> store;
+    private LiveKeys<SearchState> live;
     private SeenIds seen;
 
     Search(Duration tick) {
@@ -122,6 +124,7 @@ public final class OptimizerTopology {
     public void init(ProcessorContext<String, Out> context) {
       this.context = context;
       this.store = context.getStateStore(STORE);
+      this.live = new LiveKeys<>(store, st -> !st.answered && !st.cancelled);
       this.seen = new SeenIds(context.getStateStore(SEEN));
       seen.schedulePurge(context);
       context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::onTick);
@@ -191,7 +194,7 @@ public final class OptimizerTopology {
               s.folds.computeIfAbsent(t.trialId(), k -> new TreeMap<>());
           done.put(st.jobId(), st);
           if (done.size() < s.search.folds()) {
-            store.put(r.key(), s);
+            live.put(r.key(), s);
             return; // the trial ends with its last fold
           }
           st = foldsTogether(s, t, done);
@@ -213,28 +216,20 @@ public final class OptimizerTopology {
       } else {
         return;
       }
-      store.put(r.key(), s);
+      live.put(r.key(), s);
       forward(sends, now);
     }
 
     private void onTick(long now) {
-      List<KeyValue<String, SearchState>> changed = new ArrayList<>();
       List<KeyValue<String, Out>> sends = new ArrayList<>();
-      try (var it = store.all()) {
-        while (it.hasNext()) {
-          var e = it.next();
-          SearchState s = e.value;
-          if (s.answered) {
-            continue;
-          }
-          int before = sends.size();
-          advance(s, now, sends);
-          if (sends.size() != before) {
-            changed.add(KeyValue.pair(e.key, s));
-          }
+      // a cancelled search launches nothing more and is not answered: nothing to check
+      for (KeyValue<String, SearchState> e : live.entries()) {
+        int before = sends.size();
+        advance(e.value, now, sends);
+        if (sends.size() != before) {
+          live.put(e.key, e.value);
         }
       }
-      changed.forEach(kv -> store.put(kv.key, kv.value));
       forward(sends, now);
     }
 

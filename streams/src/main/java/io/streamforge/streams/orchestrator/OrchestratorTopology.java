@@ -7,6 +7,7 @@ import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.WorkflowRequest;
 import io.streamforge.streams.support.GlobalStoreLoader;
 import io.streamforge.streams.support.Json;
+import io.streamforge.streams.support.LiveKeys;
 import io.streamforge.streams.support.Out;
 import io.streamforge.streams.support.SeenIds;
 import java.util.ArrayList;
@@ -112,6 +113,7 @@ public final class OrchestratorTopology {
     private final OrchestratorConfig config;
     private ProcessorContext<String, Out> context;
     private KeyValueStore<String, WorkflowState> states;
+    private LiveKeys<WorkflowState> live;
     private SeenIds seen;
     private WorkflowMachine machine;
 
@@ -123,6 +125,7 @@ public final class OrchestratorTopology {
     public void init(ProcessorContext<String, Out> context) {
       this.context = context;
       this.states = context.getStateStore(STATE_STORE);
+      this.live = new LiveKeys<>(states, st -> !st.terminal());
       this.seen = new SeenIds(context.getStateStore(SEEN_STORE));
       KeyValueStore<String, DatasetManifest> manifests = context.getStateStore(MANIFEST_STORE);
       this.machine = new WorkflowMachine(config, new StoreManifests(manifests));
@@ -161,26 +164,18 @@ public final class OrchestratorTopology {
         next = machine.onMetrics(state, in.metrics(), now);
       }
       if (next != null) {
-        states.put(id, next);
+        live.put(id, next);
       }
       forward(sends, now);
     }
 
     private void tick(long now) {
-      List<KeyValue<String, WorkflowState>> changed = new ArrayList<>();
       List<KeyValue<String, Out>> sends = new ArrayList<>();
-      try (var it = states.all()) {
-        while (it.hasNext()) {
-          KeyValue<String, WorkflowState> e = it.next();
-          if (e.value.terminal()) {
-            continue;
-          }
-          if (machine.onTick(e.value, now, sends)) {
-            changed.add(KeyValue.pair(e.key, e.value));
-          }
+      for (KeyValue<String, WorkflowState> e : live.entries()) {
+        if (machine.onTick(e.value, now, sends)) {
+          live.put(e.key, e.value);
         }
       }
-      changed.forEach(kv -> states.put(kv.key, kv.value));
       forward(sends, now);
     }
 
