@@ -18,13 +18,15 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Converts Arrow batches of numeric and bool columns into dense float arrays for model input.
+ * Converts Arrow batches of numeric, bool and text columns into dense float arrays for model input.
  *
- * <p>Features are written row-major ({@code dst[offset + row * featureCount() + col]}); bools
- * become 0 and 1, integers and doubles are rounded to the nearest float, and nulls become NaN.
- * Values are read straight from the vectors' data buffers, one column at a time over blocks of rows
- * that fit in cache, without per-row objects. A converter is immutable and may be shared between
- * threads.
+ * <p>Features are written row-major ({@code dst[offset + row * featureCount() + col]}) in the
+ * layout of the converter's {@link FeatureEncoding}: the numeric columns first, where bools become
+ * 0 and 1, integers and doubles are rounded to the nearest float, and nulls become NaN; then every
+ * text (utf8) column one-hot encoded over the categories it was given, where a null or a value
+ * outside them encodes as all zeros. Values are read straight from the vectors' data buffers, one
+ * column at a time over blocks of rows that fit in cache, without per-row objects. A converter is
+ * immutable and may be shared between threads.
  */
 public final class TensorConverter {
   /** Rows per block: 1024 rows of 32 floats fill 128 KiB of the destination. */
@@ -42,7 +44,8 @@ public final class TensorConverter {
     FLOAT16(2),
     FLOAT32(4),
     FLOAT64(8),
-    BOOL(0);
+    BOOL(0),
+    TEXT(0);
 
     final int width;
 
@@ -58,6 +61,14 @@ public final class TensorConverter {
   private final Kind[] featureKind;
   private final int labelIndex;
   private final Kind labelKind;
+  private final FeatureEncoding encoding;
+  private final List<String> encodedNames;
+
+  /** Per feature: its first column in the encoded row. */
+  private final int[] featureOffset;
+
+  /** Per feature: category → one-hot position, for text columns; null for numeric ones. */
+  private final Map<String, Integer>[] categoryIndex;
 
   /**
    * @param schema the schema of the batches to convert
@@ -68,6 +79,28 @@ public final class TensorConverter {
    *     twice, or is both the label and a feature
    */
   public TensorConverter(Schema schema, List<String> featureColumns, String labelColumn) {
+    this(schema, featureColumns, labelColumn, Map.of());
+  }
+
+  /**
+   * A converter that one-hot encodes text feature columns.
+   *
+   * @param schema the schema of the batches to convert
+   * @param featureColumns feature columns; null or empty for every column except the label, in
+   *     schema order (the encoded layout puts numeric columns before text ones)
+   * @param labelColumn the label column, or null for none
+   * @param categories the categories of every text feature column, in one-hot order ({@link
+   *     CategoryCollector} finds them in the data)
+   * @throws IllegalArgumentException when a column does not exist or has another type, is named
+   *     twice, is both the label and a feature, is text without categories, or has categories
+   *     without being a text feature
+   */
+  @SuppressWarnings("unchecked")
+  public TensorConverter(
+      Schema schema,
+      List<String> featureColumns,
+      String labelColumn,
+      Map<String, List<String>> categories) {
     this.schema = Objects.requireNonNull(schema, "schema");
     List<Field> fields = schema.getFields();
     Map<String, Integer> byName = new HashMap<>();
@@ -105,13 +138,67 @@ public final class TensorConverter {
     if (names.isEmpty()) {
       throw new IllegalArgumentException("no feature columns: the schema has only the label");
     }
-    this.featureColumns = List.copyOf(names);
-    this.featureIndex = new int[names.size()];
-    this.featureKind = new Kind[names.size()];
-    for (int j = 0; j < names.size(); j++) {
-      featureIndex[j] = indexOf(byName, names.get(j));
-      featureKind[j] = kindOf(fields.get(featureIndex[j]), "feature");
+    List<String> numeric = new ArrayList<>();
+    List<String> text = new ArrayList<>();
+    for (String name : names) {
+      Field field = fields.get(indexOf(byName, name));
+      if (isText(field)) {
+        text.add(name);
+      } else {
+        kindOf(field, "feature");
+        numeric.add(name);
+      }
     }
+    Map<String, List<String>> cats = new java.util.LinkedHashMap<>();
+    for (String name : text) {
+      List<String> values = categories.get(name);
+      if (values == null || values.isEmpty()) {
+        throw new IllegalArgumentException(
+            "feature column '"
+                + name
+                + "' is text: it needs its categories for one-hot encoding (found in the data by"
+                + " the trainer, or given in the preprocessing spec)");
+      }
+      cats.put(name, values);
+    }
+    for (String name : categories.keySet()) {
+      if (!text.contains(name)) {
+        throw new IllegalArgumentException(
+            "categories are given for column '" + name + "', which is not a text feature column");
+      }
+    }
+    this.encoding = new FeatureEncoding(numeric, cats);
+    this.encodedNames = encoding.encodedNames();
+    List<String> ordered = encoding.columns();
+    this.featureColumns = List.copyOf(ordered);
+    this.featureIndex = new int[ordered.size()];
+    this.featureKind = new Kind[ordered.size()];
+    this.featureOffset = new int[ordered.size()];
+    this.categoryIndex = new Map[ordered.size()];
+    int offset = 0;
+    for (int j = 0; j < ordered.size(); j++) {
+      featureIndex[j] = indexOf(byName, ordered.get(j));
+      featureOffset[j] = offset;
+      if (j < numeric.size()) {
+        featureKind[j] = kindOf(fields.get(featureIndex[j]), "feature");
+        offset++;
+      } else {
+        featureKind[j] = Kind.TEXT;
+        List<String> values = cats.get(ordered.get(j));
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+          index.put(values.get(i), i);
+        }
+        categoryIndex[j] = index;
+        offset += values.size();
+      }
+    }
+  }
+
+  /** Whether a column is plain text (utf8 or large utf8, not dictionary-encoded). */
+  public static boolean isText(Field f) {
+    return f.getDictionary() == null
+        && (f.getType() instanceof ArrowType.Utf8 || f.getType() instanceof ArrowType.LargeUtf8);
   }
 
   /** Features: every column except {@code labelColumn}. */
@@ -167,15 +254,27 @@ public final class TensorConverter {
             + f.getName()
             + "' "
             + problem
-            + "; tensors take numeric (int, float) or bool columns only");
+            + "; tensors take numeric (int, float), bool or text (utf8) columns only");
   }
 
+  /** Width of an encoded row: numeric columns plus every category of every text column. */
   public int featureCount() {
-    return featureColumns.size();
+    return encodedNames.size();
   }
 
+  /** Names of the encoded row's columns (the feature columns themselves when all are numeric). */
   public List<String> featureColumns() {
+    return encodedNames;
+  }
+
+  /** The raw feature columns in input order: numeric, then text. */
+  public List<String> sourceColumns() {
     return featureColumns;
+  }
+
+  /** How raw feature values map to the encoded row. */
+  public FeatureEncoding encoding() {
+    return encoding;
   }
 
   public Optional<String> labelColumn() {
@@ -189,7 +288,8 @@ public final class TensorConverter {
   public void features(VectorSchemaRoot batch, float[] dst, int dstOffset) {
     int rows = batch.getRowCount();
     int cols = featureIndex.length;
-    checkRange(dst, dstOffset, (long) rows * cols);
+    int width = featureCount();
+    checkRange(dst, dstOffset, (long) rows * width);
     FieldVector[] vectors = new FieldVector[cols];
     boolean[] nulls = new boolean[cols];
     for (int j = 0; j < cols; j++) {
@@ -199,9 +299,54 @@ public final class TensorConverter {
     for (int r0 = 0; r0 < rows; r0 += BLOCK) {
       int r1 = Math.min(rows, r0 + BLOCK);
       for (int j = 0; j < cols; j++) {
-        copy(vectors[j], featureKind[j], nulls[j], dst, dstOffset + j, cols, r0, r1);
+        if (featureKind[j] == Kind.TEXT) {
+          oneHot(vectors[j], categoryIndex[j], dst, dstOffset + featureOffset[j], width, r0, r1);
+        } else {
+          copy(
+              vectors[j],
+              featureKind[j],
+              nulls[j],
+              dst,
+              dstOffset + featureOffset[j],
+              width,
+              r0,
+              r1);
+        }
       }
     }
+  }
+
+  /** One-hot block of a text column: all zeros for a null or a value outside the categories. */
+  private static void oneHot(
+      FieldVector v,
+      Map<String, Integer> index,
+      float[] dst,
+      int base,
+      int stride,
+      int r0,
+      int r1) {
+    int k = index.size();
+    int o = base + r0 * stride;
+    for (int i = r0; i < r1; i++, o += stride) {
+      java.util.Arrays.fill(dst, o, o + k, 0f);
+      String value = text(v, i);
+      Integer at = value == null ? null : index.get(value);
+      if (at != null) {
+        dst[o + at] = 1f;
+      }
+    }
+  }
+
+  /** Row {@code i} of a utf8 or large utf8 vector, or null. */
+  static String text(FieldVector v, int i) {
+    if (v.isNull(i)) {
+      return null;
+    }
+    byte[] bytes =
+        v instanceof org.apache.arrow.vector.VarCharVector c
+            ? c.get(i)
+            : ((org.apache.arrow.vector.LargeVarCharVector) v).get(i);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Writes the batch's labels into {@code dst} from {@code dstOffset}: one float per row. */
@@ -272,6 +417,9 @@ public final class TensorConverter {
               + " rows");
     }
     long bytes = kind == Kind.BOOL ? (rows + 7L) >>> 3 : (long) rows * kind.width;
+    if (kind == Kind.TEXT) {
+      return v; // variable width: read through the vector's offsets
+    }
     if (v.getDataBuffer().capacity() < bytes) {
       throw new IllegalArgumentException(
           "column '" + expected.getName() + "' has a short data buffer");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -209,15 +210,18 @@ class TensorConverterTest {
                         new DictionaryEncoding(0, false, new ArrowType.Int(32, true))),
                     null),
                 Field.nullable("y", new ArrowType.Int(64, true))));
-    assertThatThrownBy(() -> TensorConverter.withLabel(schema, "y"))
+    assertThatThrownBy(() -> new TensorConverter(schema, List.of("x", "name"), "y"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "feature column 'name' has type Utf8; tensors take numeric (int, float) or bool columns"
-                + " only");
+            "feature column 'name' is text: it needs its categories for one-hot encoding (found in"
+                + " the data by the trainer, or given in the preprocessing spec)");
     assertThatThrownBy(() -> new TensorConverter(schema, List.of("x", "species"), "y"))
         .hasMessage(
-            "feature column 'species' is dictionary-encoded; tensors take numeric (int, float) or"
-                + " bool columns only");
+            "feature column 'species' is dictionary-encoded; tensors take numeric (int, float),"
+                + " bool or text (utf8) columns only");
+    assertThatThrownBy(
+            () -> new TensorConverter(schema, List.of("x"), "y", Map.of("x", List.of("a"))))
+        .hasMessage("categories are given for column 'x', which is not a text feature column");
     assertThatThrownBy(() -> new TensorConverter(schema, List.of("x"), "name"))
         .hasMessageStartingWith("label column 'name' has type Utf8");
     assertThatThrownBy(() -> new TensorConverter(schema, List.of("x", "z"), "y"))
@@ -317,5 +321,115 @@ class TensorConverterTest {
           new java.math.BigDecimal(java.math.BigInteger.valueOf(v).add(two64)).floatValue();
       assertThat(TensorConverter.unsignedToFloat(v)).isEqualTo(expected);
     }
+  }
+
+  /** x (float), color (utf8, null in row 3), size (large utf8), y (int). */
+  private VectorSchemaRoot withText() {
+    Float4Vector x = new Float4Vector("x", allocator);
+    VarCharVector color = new VarCharVector("color", allocator);
+    org.apache.arrow.vector.LargeVarCharVector size =
+        new org.apache.arrow.vector.LargeVarCharVector("size", allocator);
+    IntVector y = new IntVector("y", allocator);
+    String[] colors = {"red", "blue", "green", null, "red"};
+    String[] sizes = {"S", "L", "S", "M", "XL"};
+    for (int r = 0; r < 5; r++) {
+      x.setSafe(r, r * 1.5f);
+      if (colors[r] == null) {
+        color.setNull(r);
+      } else {
+        color.setSafe(r, colors[r].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      size.setSafe(r, sizes[r].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      y.setSafe(r, r % 2);
+    }
+    List<FieldVector> vs = List.of(color, x, size, y);
+    vs.forEach(v -> v.setValueCount(5));
+    return new VectorSchemaRoot(vs);
+  }
+
+  @Test
+  void oneHotEncodesTextColumnsAfterTheNumericOnes() {
+    try (VectorSchemaRoot root = withText()) {
+      CategoryCollector collector = new CategoryCollector(root.getSchema(), null, "y", Map.of());
+      assertThat(collector.needsData()).isTrue();
+      assertThat(collector.columns()).containsExactly("color", "size");
+      collector.add(root);
+      Map<String, List<String>> cats = collector.categories();
+      assertThat(cats)
+          .containsExactly(
+              Map.entry("color", List.of("blue", "green", "red")),
+              Map.entry("size", List.of("L", "M", "S", "XL")));
+      // "XL" is left out of the given categories: it encodes as all zeros
+      Map<String, List<String>> given =
+          Map.of("color", cats.get("color"), "size", List.of("S", "M", "L"));
+      TensorConverter c = new TensorConverter(root.getSchema(), null, "y", given);
+      assertThat(c.sourceColumns()).containsExactly("x", "color", "size");
+      assertThat(c.featureColumns())
+          .containsExactly(
+              "x", "color=blue", "color=green", "color=red", "size=S", "size=M", "size=L");
+      assertThat(c.featureCount()).isEqualTo(7);
+      FloatMatrix m = c.convert(root);
+      assertThat(m.data())
+          .containsExactly(
+              0f, 0, 0, 1, 1, 0, 0, //
+              1.5f, 1, 0, 0, 0, 0, 1, //
+              3f, 0, 1, 0, 1, 0, 0, //
+              4.5f, 0, 0, 0, 0, 1, 0, // null color
+              6f, 0, 0, 1, 0, 0, 0); // size XL unknown
+      FeatureEncoding e = c.encoding();
+      assertThat(e.numeric()).containsExactly("x");
+      assertThat(e.width()).isEqualTo(7);
+      assertThat(e.isOneHot(0)).isFalse();
+      assertThat(e.isOneHot(1)).isTrue();
+      assertThat(e.decode("color", m.data(), 0)).isEqualTo("red");
+      assertThat(e.decode("color", m.data(), 21)).isNull();
+      assertThat(e.decode("size", m.data(), 7)).isEqualTo("L");
+      assertThat(FeatureEncoding.fromJson(e.toJson())).isEqualTo(e);
+      // a destination that is reused gets its one-hot blocks cleared
+      float[] dst = new float[35];
+      java.util.Arrays.fill(dst, 9f);
+      c.features(root, dst, 0);
+      assertThat(dst).containsExactly(m.data());
+    }
+  }
+
+  @Test
+  void refusesTooManyCategoriesAndEmptyTextColumns() {
+    try (VarCharVector id = new VarCharVector("id", allocator);
+        IntVector y = new IntVector("y", allocator)) {
+      int n = FeatureEncoding.MAX_CATEGORIES + 1;
+      for (int r = 0; r < n; r++) {
+        id.setSafe(r, ("id-" + r).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        y.setSafe(r, r);
+      }
+      id.setValueCount(n);
+      y.setValueCount(n);
+      try (VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(id, y))) {
+        CategoryCollector collector = new CategoryCollector(root.getSchema(), null, "y", Map.of());
+        assertThatThrownBy(() -> collector.add(root))
+            .hasMessageStartingWith("text column 'id' has more than 256 distinct values");
+        assertThat(
+                new CategoryCollector(root.getSchema(), null, "y", Map.of("id", List.of("a")))
+                    .needsData())
+            .isFalse();
+      }
+    }
+    try (VarCharVector empty = new VarCharVector("c", allocator)) {
+      empty.setNull(0);
+      empty.setValueCount(1);
+      try (VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(empty))) {
+        CategoryCollector collector = new CategoryCollector(root.getSchema(), null, null, Map.of());
+        collector.add(root);
+        assertThatThrownBy(collector::categories)
+            .hasMessage("text column 'c' has no values (all null): nothing to encode");
+      }
+    }
+    assertThatThrownBy(() -> FeatureEncoding.fromJson("{\"numeric\": []}"))
+        .hasMessageContaining("\"categories\"");
+    assertThatThrownBy(
+            () ->
+                FeatureEncoding.fromJson(
+                    "{\"numeric\": [\"a\"], \"categories\": {\"a\": [\"x\"]}}"))
+        .hasMessage("column 'a' is both numeric and categorical");
   }
 }
