@@ -46,7 +46,11 @@ public final class Provenance {
     m.put("streamforge.dataset.content_hash", contentHash == null ? "" : contentHash);
     m.put("streamforge.task", job.task().name());
     m.put("streamforge.label", job.label());
-    m.put("streamforge.features", json(r.preprocessing().features()));
+    // the model's raw inputs: numeric columns (the float input), then text columns (string inputs)
+    m.put("streamforge.features", json(r.preprocessing().encoding().columns()));
+    if (r.preprocessing().encoding().hasCategories()) {
+      m.put("streamforge.encoding", r.preprocessing().encoding().toJson());
+    }
     if (r.preprocessing().classCount() > 0) {
       m.put("streamforge.classes", json(r.preprocessing().classes()));
     }

@@ -124,6 +124,7 @@ public final class JobTrainer {
       throw new UnusableJobException(
           "device '" + job.device() + "' is not supported; supported: auto, cpu, gpu");
     }
+    GivenPreprocessing.of(job); // a spec of the wrong shape fails before any data is read
   }
 
   private static String lower(String s) {
@@ -145,7 +146,12 @@ public final class JobTrainer {
     validate(job);
     Preprocessing prep =
         Preprocessing.scan(
-            feed, job.task(), validationOffset(job), job.validationFraction(), feed.labelColumn());
+            feed,
+            job.task(),
+            validationOffset(job),
+            job.validationFraction(),
+            feed.labelColumn(),
+            GivenPreprocessing.of(job).standardization());
     return train(job, feed, prep, listener, store);
   }
 

@@ -1,21 +1,24 @@
 package io.streamforge.training.core;
 
+import io.streamforge.arrowio.tensor.FeatureEncoding;
 import io.streamforge.schemas.records.TrainingJob.TaskType;
 import io.streamforge.training.data.BatchFeed;
 import io.streamforge.training.data.TensorBatch;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
  * What one pass over the data learns before training: the split, standardization statistics of the
- * training rows, the classes (classification) or label statistics (regression), and the validation
- * rows themselves (kept in memory: they are a small share of the data and every epoch evaluates
- * them).
+ * training rows (or those a preprocessing spec gives; one-hot columns are not scaled), the classes
+ * (classification) or label statistics (regression), and the validation rows themselves (kept in
+ * memory: they are a small share of the data and every epoch evaluates them).
  *
- * @param features feature column names
- * @param mean per-feature mean over the training split
- * @param std per-feature standard deviation over the training split (1 where it is 0)
+ * @param features the tensor's column names (one per category of a one-hot encoded text column)
+ * @param mean per-feature mean over the training split (0 for one-hot columns)
+ * @param std per-feature standard deviation over the training split (1 where it is 0, and for
+ *     one-hot columns)
  * @param classes the distinct label values, ascending (classification), else empty
  * @param labelMean label mean over the training split (regression), else 0
  * @param labelStd label standard deviation (regression), else 1
@@ -25,6 +28,8 @@ import java.util.TreeSet;
  * @param valY validation labels, raw
  * @param validationOffset where the validation window starts in the row-hash range (0: the holdout;
  *     {@code i/k}: fold i of k)
+ * @param encoding how raw feature values became {@code features}: the numeric columns first, then
+ *     the one-hot blocks of text columns
  */
 public record Preprocessing(
     List<String> features,
@@ -37,7 +42,43 @@ public record Preprocessing(
     double validationFraction,
     float[] valX,
     float[] valY,
-    double validationOffset) {
+    double validationOffset,
+    FeatureEncoding encoding) {
+
+  public Preprocessing {
+    if (encoding.width() != features.size()) {
+      throw new IllegalArgumentException(
+          "the encoding is " + encoding.width() + " columns wide, the features " + features.size());
+    }
+  }
+
+  /** A preprocessing of numeric columns only. */
+  public Preprocessing(
+      List<String> features,
+      double[] mean,
+      double[] std,
+      float[] classes,
+      double labelMean,
+      double labelStd,
+      long trainRows,
+      double validationFraction,
+      float[] valX,
+      float[] valY,
+      double validationOffset) {
+    this(
+        features,
+        mean,
+        std,
+        classes,
+        labelMean,
+        labelStd,
+        trainRows,
+        validationFraction,
+        valX,
+        valY,
+        validationOffset,
+        FeatureEncoding.numericOnly(features));
+  }
 
   /** A preprocessing of the holdout split (offset 0). */
   public Preprocessing(
@@ -123,8 +164,23 @@ public record Preprocessing(
       double validationOffset,
       double validationFraction,
       String label) {
+    return scan(feed, task, validationOffset, validationFraction, label, Map.of());
+  }
+
+  /**
+   * Scans one epoch of {@code feed}; numeric columns named in {@code standardization} are scaled by
+   * the given {@code {mean, std}} (a preprocessing spec's) instead of the training split's.
+   */
+  public static Preprocessing scan(
+      BatchFeed feed,
+      TaskType task,
+      double validationOffset,
+      double validationFraction,
+      String label,
+      Map<String, double[]> standardization) {
     RowSplit split = new RowSplit(validationOffset, validationFraction);
     List<String> features = feed.featureColumns();
+    FeatureEncoding encoding = feed.encoding();
     int f = features.size();
     double[] mean = new double[f];
     double[] m2 = new double[f];
@@ -200,6 +256,21 @@ public record Preprocessing(
     for (int j = 0; j < f; j++) {
       double s = Math.sqrt(m2[j] / n);
       std[j] = s > 1e-12 ? s : 1.0;
+      double[] given = standardization.get(features.get(j));
+      if (encoding.isOneHot(j)) {
+        mean[j] = 0; // one-hot columns go into the network as they are
+        std[j] = 1;
+      } else if (given != null) {
+        if (given.length != 2 || !Double.isFinite(given[0]) || !(given[1] > 0)) {
+          throw new UnusableJobException(
+              "the preprocessing spec's standardization of '"
+                  + features.get(j)
+                  + "' must be [mean, std] with std > 0, was "
+                  + Arrays.toString(given));
+        }
+        mean[j] = given[0];
+        std[j] = given[1];
+      }
     }
     float[] classArray = new float[0];
     double labelMean = 0;
@@ -234,7 +305,8 @@ public record Preprocessing(
         validationFraction,
         valX.toArray(),
         valY.toArray(),
-        validationOffset);
+        validationOffset,
+        encoding);
   }
 
   /** A growable float array. */

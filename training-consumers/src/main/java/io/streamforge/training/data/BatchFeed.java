@@ -1,5 +1,6 @@
 package io.streamforge.training.data;
 
+import io.streamforge.arrowio.tensor.FeatureEncoding;
 import java.util.List;
 import reactor.core.publisher.Flux;
 
@@ -9,8 +10,13 @@ import reactor.core.publisher.Flux;
  * model.
  */
 public interface BatchFeed extends AutoCloseable {
-  /** Feature columns, in tensor order. */
+  /** Feature columns, in tensor order (one per category for one-hot encoded text columns). */
   List<String> featureColumns();
+
+  /** How raw feature values become the tensor's columns; numeric columns only by default. */
+  default FeatureEncoding encoding() {
+    return FeatureEncoding.numericOnly(featureColumns());
+  }
 
   /** The label column. */
   String labelColumn();

@@ -3,12 +3,15 @@ package io.streamforge.training.data;
 import io.streamforge.arrowio.read.BatchSource;
 import io.streamforge.arrowio.read.BatchSources;
 import io.streamforge.arrowio.read.ReadOptions;
+import io.streamforge.arrowio.tensor.CategoryCollector;
+import io.streamforge.arrowio.tensor.FeatureEncoding;
 import io.streamforge.arrowio.tensor.TensorConverter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -35,12 +38,36 @@ public final class FileBatchFeed implements BatchFeed {
       String label,
       BufferAllocator allocator,
       int prefetch) {
+    this(file, options, features, label, Map.of(), allocator, prefetch);
+  }
+
+  /**
+   * A feed whose text feature columns are one-hot encoded over {@code categories}; those without
+   * given categories get the values found in one pass over the file.
+   */
+  public FileBatchFeed(
+      Path file,
+      ReadOptions options,
+      List<String> features,
+      String label,
+      Map<String, List<String>> categories,
+      BufferAllocator allocator,
+      int prefetch) {
     this.file = file;
     this.options = options;
     this.allocator = allocator;
     this.prefetch = prefetch;
     try (BatchSource source = BatchSources.open(file, allocator, options)) {
-      this.converter = new TensorConverter(source.schema(), features, label);
+      CategoryCollector found = new CategoryCollector(source.schema(), features, label, categories);
+      while (found.needsData()) {
+        try (VectorSchemaRoot root = source.next()) {
+          if (root == null) {
+            break;
+          }
+          found.add(root);
+        }
+      }
+      this.converter = new TensorConverter(source.schema(), features, label, found.categories());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -50,6 +77,11 @@ public final class FileBatchFeed implements BatchFeed {
   @Override
   public List<String> featureColumns() {
     return converter.featureColumns();
+  }
+
+  @Override
+  public FeatureEncoding encoding() {
+    return converter.encoding();
   }
 
   @Override

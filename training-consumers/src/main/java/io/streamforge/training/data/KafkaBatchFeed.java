@@ -3,6 +3,8 @@ package io.streamforge.training.data;
 import io.streamforge.arrowio.dataset.DatasetCatalog;
 import io.streamforge.arrowio.dataset.DatasetReader;
 import io.streamforge.arrowio.dataset.KafkaClients;
+import io.streamforge.arrowio.tensor.CategoryCollector;
+import io.streamforge.arrowio.tensor.FeatureEncoding;
 import io.streamforge.arrowio.tensor.TensorConverter;
 import io.streamforge.schemas.arrow.DatasetBatch;
 import io.streamforge.schemas.records.DatasetManifest;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import reactor.core.publisher.Flux;
@@ -48,6 +51,25 @@ public final class KafkaBatchFeed implements BatchFeed {
       String label,
       BufferAllocator allocator,
       int prefetch) {
+    this(clients, dataset, version, features, label, Map.of(), allocator, prefetch);
+  }
+
+  /**
+   * Opens the readers; text feature columns are one-hot encoded over {@code categories}, and those
+   * without given categories get the values found in one pass over the version.
+   *
+   * @param categories categories of text feature columns already known (a preprocessing spec's)
+   * @throws IllegalArgumentException also when a text column has too many distinct values
+   */
+  public KafkaBatchFeed(
+      KafkaClients clients,
+      String dataset,
+      Integer version,
+      List<String> features,
+      String label,
+      Map<String, List<String>> categories,
+      BufferAllocator allocator,
+      int prefetch) {
     this.manifest = DatasetCatalog.load(clients).readable(dataset, version);
     this.prefetch = prefetch;
     try {
@@ -61,7 +83,15 @@ public final class KafkaBatchFeed implements BatchFeed {
       if (readers.isEmpty()) {
         throw new IllegalArgumentException("dataset " + manifest.key() + " has no partitions");
       }
-      this.converter = new TensorConverter(readers.get(0).schema(), features, label);
+      CategoryCollector found =
+          new CategoryCollector(readers.get(0).schema(), features, label, categories);
+      if (found.needsData()) {
+        for (DatasetReader reader : readers) {
+          reader.forEachBatch(b -> found.add(b.root()));
+        }
+      }
+      this.converter =
+          new TensorConverter(readers.get(0).schema(), features, label, found.categories());
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -75,6 +105,11 @@ public final class KafkaBatchFeed implements BatchFeed {
   @Override
   public List<String> featureColumns() {
     return converter.featureColumns();
+  }
+
+  @Override
+  public FeatureEncoding encoding() {
+    return converter.encoding();
   }
 
   @Override

@@ -4,9 +4,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.streamforge.arrowio.tensor.FeatureEncoding;
 import io.streamforge.training.core.Preprocessing;
 import java.nio.FloatBuffer;
-import java.util.Map;
 
 /**
  * Checks an exported model against the engine that trained it: ONNX Runtime on the raw validation
@@ -36,19 +36,22 @@ public final class OnnxParity {
   /** Runs the model on the validation rows and compares. */
   public static Report check(
       byte[] onnx, Preprocessing prep, boolean classification, float[] engineOutputs) {
-    float[] ort = run(onnx, prep.valX(), prep.valRows(), prep.featureCount(), classification);
+    float[] ort = run(onnx, prep.valX(), prep.valRows(), prep.encoding(), classification);
     return compare(ort, engineOutputs, prep, classification);
   }
 
-  /** ONNX Runtime's outputs: probabilities row-major, or predictions. */
-  public static float[] run(byte[] onnx, float[] x, int rows, int features, boolean classif) {
+  /**
+   * ONNX Runtime's outputs for rows in the trainer's encoded layout: probabilities row-major, or
+   * predictions.
+   */
+  public static float[] run(
+      byte[] onnx, float[] x, int rows, FeatureEncoding encoding, boolean classif) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(1);
       try (OrtSession session = env.createSession(onnx, options);
-          OnnxTensor input =
-              OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {rows, features});
-          OrtSession.Result result = session.run(Map.of(OnnxExporter.INPUT, input))) {
+          OnnxInputs inputs = OnnxInputs.of(env, encoding, x, rows);
+          OrtSession.Result result = session.run(inputs.map())) {
         String name = classif ? OnnxExporter.PROBABILITIES : OnnxExporter.PREDICTION;
         OnnxTensor out = (OnnxTensor) result.get(name).orElseThrow();
         FloatBuffer fb = out.getFloatBuffer();

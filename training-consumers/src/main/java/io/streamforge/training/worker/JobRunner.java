@@ -12,6 +12,7 @@ import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.schemas.records.TrainingJob.TaskType;
 import io.streamforge.training.Provenance;
 import io.streamforge.training.core.EpochSummary;
+import io.streamforge.training.core.GivenPreprocessing;
 import io.streamforge.training.core.JobTrainer;
 import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.core.TrainingResult;
@@ -86,7 +87,14 @@ public final class JobRunner {
     try {
       feed =
           new KafkaBatchFeed(
-              clients, job.dataset(), version, job.features(), job.label(), allocator, 4);
+              clients,
+              job.dataset(),
+              version,
+              job.features(),
+              job.label(),
+              GivenPreprocessing.of(job).categories(),
+              allocator,
+              4);
     } catch (DatasetUnavailableException | IllegalArgumentException e) {
       throw new UnusableJobException(e.getMessage(), e);
     }
