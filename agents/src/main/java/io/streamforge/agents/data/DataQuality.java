@@ -1,6 +1,7 @@
 package io.streamforge.agents.data;
 
 import io.streamforge.agents.data.Finding.Severity;
+import io.streamforge.agents.task.ColumnKind;
 import io.streamforge.agents.task.Requirements;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,12 +82,21 @@ public final class DataQuality {
   /** Info: a column that is neither the label nor a feature (e.g. strings). */
   public static final String NOT_USED = "not-used";
 
+  /** A text feature with too many distinct values to be a category (an identifier?): dropped. */
+  public static final String TOO_MANY_CATEGORIES = "too-many-categories";
+
+  /**
+   * Most distinct values a text feature may have: the trainer's one-hot limit (arrow-io {@code
+   * FeatureEncoding.MAX_CATEGORIES}).
+   */
+  public static final int MAX_CATEGORIES = 256;
+
   /** Error: no feature is left after the drops. */
   public static final String NO_FEATURES = "no-features";
 
   /** Codes of the findings whose column is not trained on. */
   public static final Set<String> DROPPING =
-      Set.of(MOSTLY_NULL, HAS_NULLS, NOT_FINITE, NO_STATISTICS, NOT_USED);
+      Set.of(MOSTLY_NULL, HAS_NULLS, NOT_FINITE, NO_STATISTICS, NOT_USED, TOO_MANY_CATEGORIES);
 
   private DataQuality() {}
 
@@ -123,9 +133,9 @@ public final class DataQuality {
                     + "' ("
                     + c.type()
                     + ") is not a feature"
-                    + (c.kind().trainable()
+                    + (c.kind().feature()
                         ? ""
-                        : ": the trainer reads int, float and bool columns only")));
+                        : ": the trainer reads int, float, bool and text columns only")));
       }
     }
     if (kept == 0) {
@@ -323,6 +333,21 @@ public final class DataQuality {
                   100 * c.nullFraction(),
                   c.nulls(),
                   c.rows())));
+      return false;
+    }
+    if (c.kind() == ColumnKind.UTF8 && c.distinctEstimate() > MAX_CATEGORIES) {
+      out.add(
+          new Finding(
+              Severity.WARNING,
+              name,
+              TOO_MANY_CATEGORIES,
+              "text column '"
+                  + name
+                  + "' has about "
+                  + c.distinctEstimate()
+                  + " distinct values, more than the "
+                  + MAX_CATEGORIES
+                  + " categories one-hot encoding takes (an identifier or free text?); dropped"));
       return false;
     }
     if (constant(c)) {

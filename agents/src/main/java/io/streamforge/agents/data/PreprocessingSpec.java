@@ -2,6 +2,7 @@ package io.streamforge.agents.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamforge.agents.task.ColumnKind;
 import io.streamforge.agents.task.Requirements;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,8 +19,10 @@ import java.util.Objects;
  *
  * @param features feature columns in tensor order
  * @param dropped columns not trained on, with the reason, in schema order
- * @param standardization per feature: {@code {mean, std}} over all rows of the version (population
- *     standard deviation; 1 where it is 0, so that dividing is always safe)
+ * @param standardization per numeric feature: {@code {mean, std}} over all rows of the version
+ *     (population standard deviation; 1 where it is 0, so that dividing is always safe)
+ * @param categories per text feature: its distinct values, sorted (the trainer one-hot encodes the
+ *     column over them, in this order)
  * @param classes the label values of a classification task, sorted numerically when they are
  *     numbers (the order of the model's outputs); empty for regression
  * @param validationFraction share of rows held out for validation
@@ -30,6 +33,7 @@ public record PreprocessingSpec(
     List<String> features,
     Map<String, String> dropped,
     Map<String, double[]> standardization,
+    Map<String, List<String>> categories,
     List<String> classes,
     double validationFraction,
     String split) {
@@ -45,6 +49,11 @@ public record PreprocessingSpec(
     Map<String, double[]> s = new LinkedHashMap<>();
     standardization.forEach((k, v) -> s.put(k, v.clone()));
     standardization = Collections.unmodifiableMap(s);
+    Map<String, List<String>> c = new LinkedHashMap<>();
+    if (categories != null) {
+      categories.forEach((k, v) -> c.put(k, List.copyOf(v)));
+    }
+    categories = Collections.unmodifiableMap(c);
     classes = List.copyOf(classes);
     Objects.requireNonNull(split, "split");
   }
@@ -83,13 +92,22 @@ public record PreprocessingSpec(
     dropped.putAll(reasons); // requested features that are not in the data
     List<String> features = new ArrayList<>();
     Map<String, double[]> scale = new LinkedHashMap<>();
+    Map<String, List<String>> categories = new LinkedHashMap<>();
     for (String name : req.features()) {
       if (dropped.containsKey(name)) {
         continue;
       }
       ColumnStats c = stats.column(name);
-      double std = c.std();
       features.add(name);
+      if (c.kind() == ColumnKind.UTF8) {
+        if (c.topValues() == null) {
+          throw new IllegalStateException(
+              "text column '" + name + "' kept without its value counts; cannot list categories");
+        }
+        categories.put(name, new ArrayList<>(new java.util.TreeSet<>(c.topValues().keySet())));
+        continue;
+      }
+      double std = c.std();
       scale.put(name, new double[] {c.mean(), std > 1e-12 ? std : 1.0});
     }
     if (features.isEmpty()) {
@@ -100,7 +118,8 @@ public record PreprocessingSpec(
         req.classification()
             ? List.copyOf(stats.labelDistribution(req.label()).keySet())
             : List.of();
-    return new PreprocessingSpec(features, dropped, scale, classes, validationFraction, ROW_HASH);
+    return new PreprocessingSpec(
+        features, dropped, scale, categories, classes, validationFraction, ROW_HASH);
   }
 
   /** The spec as JSON, for {@code TrainingJob.preprocessing}. */
@@ -133,6 +152,7 @@ public record PreprocessingSpec(
     }
     if (!features.equals(p.features)
         || !dropped.equals(p.dropped)
+        || !categories.equals(p.categories)
         || !classes.equals(p.classes)
         || Double.compare(validationFraction, p.validationFraction) != 0
         || !split.equals(p.split)
@@ -149,7 +169,7 @@ public record PreprocessingSpec(
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(features, dropped, classes, validationFraction, split);
+    int h = Objects.hash(features, dropped, categories, classes, validationFraction, split);
     for (Map.Entry<String, double[]> e : standardization.entrySet()) {
       h = 31 * h + e.getKey().hashCode() * 17 + Arrays.hashCode(e.getValue());
     }
@@ -168,7 +188,9 @@ public record PreprocessingSpec(
         + dropped
         + ", standardization={"
         + s
-        + "}, classes="
+        + "}, categories="
+        + categories
+        + ", classes="
         + classes
         + ", validationFraction="
         + validationFraction

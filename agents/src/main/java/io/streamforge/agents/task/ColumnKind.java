@@ -5,10 +5,10 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * The kinds of dataset column the agents tell apart. The line that matters is {@link #trainable()}:
- * the trainer's tensor converter takes int, float and bool columns only (not dictionary-encoded or
- * string columns, not decimals), so task analysis and preprocessing keep those as features and name
- * the others as skipped.
+ * The kinds of dataset column the agents tell apart. The lines that matter are {@link #trainable()}
+ * (a label: the trainer reads int, float and bool labels) and {@link #feature()} (a feature: those
+ * and plain text, which the trainer one-hot encodes as categories; not dictionary-encoded columns,
+ * not decimals), so task analysis and preprocessing keep those and name the others as skipped.
  */
 public enum ColumnKind {
   /** Signed integers of any width. */
@@ -88,6 +88,11 @@ public enum ColumnKind {
   /** Whether the trainer can read the column as a feature or a label. */
   public boolean trainable() {
     return this == INT || this == UINT || this == FLOAT || this == BOOL;
+  }
+
+  /** Whether the trainer takes the column as a feature: numeric, bool, or text (as categories). */
+  public boolean feature() {
+    return trainable() || this == UTF8;
   }
 
   /**

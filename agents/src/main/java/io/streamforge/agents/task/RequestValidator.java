@@ -190,7 +190,7 @@ public final class RequestValidator {
       p.add(
           "dataset '"
               + r.dataset()
-              + "' has no int, float or bool column besides the label '"
+              + "' has no int, float, bool or text column besides the label '"
               + label
               + "'; the columns are: "
               + RuleBasedTaskAnalyzer.columns(schema));
@@ -331,7 +331,8 @@ public final class RequestValidator {
 
   /**
    * Bytes of the parameters of the smallest model the search builds: one hidden layer of {@link
-   * #SMALLEST_HIDDEN} units, float32, {@code (features × 4 + 4 + 4 × outputs + outputs) × 4}.
+   * #SMALLEST_HIDDEN} units, float32, {@code (features × 4 + 4 + 4 × outputs + outputs) × 4}. A
+   * text feature is one input per category; counted once, the result is still a lower bound.
    */
   public static long minimumModelBytes(int features, int outputs) {
     long floats =

@@ -26,8 +26,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *       "how many") and not of classes.
  * </ul>
  *
- * The features are every other column the trainer can read (int, float, bool); string,
- * dictionary-encoded, decimal and other columns are left out with a note each.
+ * The features are every other column the trainer can read (int, float, bool, and text, which it
+ * one-hot encodes as categories); dictionary-encoded, decimal and other columns are left out with a
+ * note each.
  */
 public final class RuleBasedTaskAnalyzer implements TaskAnalyzer {
 
@@ -81,15 +82,18 @@ public final class RuleBasedTaskAnalyzer implements TaskAnalyzer {
         continue;
       }
       ColumnKind kind = ColumnKind.of(f);
-      if (kind.trainable()) {
+      if (kind.feature()) {
         features.add(f.getName());
+        if (kind == ColumnKind.UTF8) {
+          notes.add("text column '" + f.getName() + "' is a categorical feature (one-hot)");
+        }
       } else {
         notes.add(
             "skipped column '"
                 + f.getName()
                 + "' ("
                 + ColumnKind.describe(f)
-                + "): the trainer reads int, float and bool columns only");
+                + "): the trainer reads int, float, bool and text columns only");
       }
     }
     notes.add(features.size() + " feature column(s): " + String.join(", ", features));

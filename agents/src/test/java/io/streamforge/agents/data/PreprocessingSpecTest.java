@@ -79,17 +79,84 @@ class PreprocessingSpecTest {
   void equalityComparesTheScalingByValue() {
     PreprocessingSpec a =
         new PreprocessingSpec(
-            List.of("a"), Map.of(), Map.of("a", new double[] {1, 2}), List.of(), 0.2, "row-hash");
+            List.of("a"),
+            Map.of(),
+            Map.of("a", new double[] {1, 2}),
+            Map.of(),
+            List.of(),
+            0.2,
+            "row-hash");
     PreprocessingSpec b =
         new PreprocessingSpec(
-            List.of("a"), Map.of(), Map.of("a", new double[] {1, 2}), List.of(), 0.2, "row-hash");
+            List.of("a"),
+            Map.of(),
+            Map.of("a", new double[] {1, 2}),
+            Map.of(),
+            List.of(),
+            0.2,
+            "row-hash");
     PreprocessingSpec c =
         new PreprocessingSpec(
-            List.of("a"), Map.of(), Map.of("a", new double[] {1, 3}), List.of(), 0.2, "row-hash");
+            List.of("a"),
+            Map.of(),
+            Map.of("a", new double[] {1, 3}),
+            Map.of(),
+            List.of(),
+            0.2,
+            "row-hash");
 
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(c);
     assertThatThrownBy(() -> PreprocessingSpec.fromJson("{\"features\": 3"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not a preprocessing spec");
+  }
+
+  @Test
+  void textFeaturesGetTheirSortedCategoriesAndIdentifiersAreDropped() {
+    ColumnStats color =
+        new ColumnStats(
+            "color",
+            "utf8",
+            100,
+            0,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            new HyperLogLog(),
+            Map.of("red", 50L, "blue", 30L, "green", 20L));
+    Map<String, Long> ids = new java.util.HashMap<>();
+    HyperLogLog distinct = new HyperLogLog();
+    for (int i = 0; i < 300; i++) {
+      ids.put("user-" + i, 1L);
+    }
+    ColumnStats id =
+        new ColumnStats(
+            "id", "utf8", 300, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, distinct, ids);
+    DatasetStats s =
+        stats(
+            300,
+            numeric("a", 300, 0, 2, 10),
+            color,
+            id,
+            classes("y", Map.of("0", 150L, "1", 150L), 0));
+    Requirements req = classification("a", "color", "id");
+    QualityReport report = DataQuality.report(s, req);
+
+    PreprocessingSpec spec = PreprocessingSpec.from(s, req, report, 0.2);
+
+    assertThat(spec.features()).containsExactly("a", "color");
+    assertThat(spec.categories())
+        .containsExactly(Map.entry("color", List.of("blue", "green", "red")));
+    assertThat(spec.standardization()).containsOnlyKeys("a");
+    assertThat(spec.dropped().get("id")).contains("300 distinct values").contains("dropped");
+    assertThat(PreprocessingSpec.fromJson(spec.toJson())).isEqualTo(spec);
+    // a spec written before categories existed still reads
+    assertThat(
+            PreprocessingSpec.fromJson(
+                    "{\"features\":[\"a\"],\"dropped\":{},\"standardization\":{\"a\":[1,2]},"
+                        + "\"classes\":[],\"validationFraction\":0.2,\"split\":\"row-hash\"}")
+                .categories())
+        .isEmpty();
   }
 }

@@ -189,20 +189,21 @@ class RequestValidatorTest {
 
   @Test
   void aModelSizeLimitBelowTheSmallestModelNamesTheMinimum() {
-    // 4 features (rooms, area, age, garden), regression: (4*4 + 4 + 4*1 + 1) floats = 100 bytes
-    assertThat(RequestValidator.minimumModelBytes(4, 1)).isEqualTo(100);
+    // 5 features (rooms, area, age, garden, and city: text, one input per category, at least
+    // one), regression: (5*4 + 4 + 4*1 + 1) floats = 116 bytes
+    assertThat(RequestValidator.minimumModelBytes(5, 1)).isEqualTo(116);
     WorkflowRequest r =
-        withLimits(valid("price"), new Constraints(99L, null, null), null, 3, "price");
+        withLimits(valid("price"), new Constraints(115L, null, null), null, 3, "price");
 
     assertThat(problems(r))
         .singleElement()
         .asString()
-        .contains("constraints.maxModelBytes 99")
-        .contains("100 bytes");
+        .contains("constraints.maxModelBytes 115")
+        .contains("116 bytes");
     assertThat(
-            problems(withLimits(valid("price"), new Constraints(100L, 5.0, 1L), null, 3, "price")))
+            problems(withLimits(valid("price"), new Constraints(116L, 5.0, 1L), null, 3, "price")))
         .isEmpty();
-    // classification has at least 2 outputs: (16 + 4 + 8 + 2) * 4 = 120
+    // classification has at least 2 outputs: (20 + 4 + 8 + 2) * 4 = 136
     WorkflowRequest cls =
         withLimits(valid("price"), new Constraints(100L, null, null), null, 3, "price");
     cls =
@@ -223,7 +224,7 @@ class RequestValidatorTest {
             false,
             Map.of(),
             T0);
-    assertThat(problems(cls)).singleElement().asString().contains("120 bytes");
+    assertThat(problems(cls)).singleElement().asString().contains("136 bytes");
   }
 
   @Test
@@ -321,11 +322,11 @@ class RequestValidatorTest {
 
   @Test
   void aDatasetWithoutUsableFeaturesIsAProblem() {
-    Schema only = new Schema(List.of(field("city", new ArrowType.Utf8()), field("y", INT32)));
+    Schema only = new Schema(List.of(Fixtures.dictionaryField("zone"), field("y", INT32)));
     assertThat(RequestValidator.problems(valid("y"), sealed(only)))
         .singleElement()
         .asString()
-        .contains("no int, float or bool column besides the label 'y'");
+        .contains("no int, float, bool or text column besides the label 'y'");
   }
 
   @Test

@@ -37,9 +37,9 @@ class RuleBasedTaskAnalyzerTest {
   void featuresAreTheTrainableColumnsButTheLabelAndSkippedOnesAreNoted() {
     Requirements r = analyze("fit the data", field("y", F64), null);
 
-    assertThat(r.features()).containsExactly("rooms", "area", "age", "garden");
+    assertThat(r.features()).containsExactly("rooms", "area", "age", "garden", "city");
     assertThat(r.notes())
-        .anySatisfy(n -> assertThat(n).contains("skipped column 'city' (utf8)"))
+        .anySatisfy(n -> assertThat(n).contains("text column 'city' is a categorical feature"))
         .anySatisfy(n -> assertThat(n).contains("skipped column 'zone' (dictionary)"));
   }
 

@@ -363,8 +363,11 @@ public final class WorkflowMachine {
           return;
         }
         String passed = payload.path("reason").asText("parity passed");
-        if ("none".equals(option(s.request, "quantize", null))) {
-          // the user asked for no quantized variants: OPTIMIZE has nothing to do
+        boolean none = "none".equals(option(s.request, "quantize", null));
+        boolean text = !spec(s).categories().isEmpty();
+        if (none || text) {
+          // the user asked for no quantized variants, or the model has text inputs, which the
+          // quantizer does not take: OPTIMIZE has nothing to do
           transition(s, Phase.OPTIMIZE, passed, Map.of(), now, sends);
           s.phaseMs.put(Phase.OPTIMIZE.name(), 0L);
           List<Payloads.Candidate> candidates = candidates(s, null);
@@ -372,7 +375,11 @@ public final class WorkflowMachine {
           enter(
               s,
               Phase.DEPLOY,
-              "quantization skipped (options.quantize=none): fp32 only",
+              none
+                  ? "quantization skipped (options.quantize=none): fp32 only"
+                  : "quantization skipped (text inputs "
+                      + spec(s).categories().keySet()
+                      + " are not quantized): fp32 only",
               Map.of(),
               now,
               sends);
@@ -430,7 +437,9 @@ public final class WorkflowMachine {
     if (s.phase == Phase.TRAIN) {
       s.modelVersion = st.version();
       s.results.put("train", Json.MAPPER.valueToTree(st));
-      Phase next = s.request.ensemble() ? Phase.ENSEMBLE : Phase.CONVERT;
+      // the ensembler combines graphs with one float input: a model with text inputs goes on alone
+      boolean text = !spec(s).categories().isEmpty();
+      Phase next = s.request.ensemble() && !text ? Phase.ENSEMBLE : Phase.CONVERT;
       enter(
           s,
           next,
@@ -441,7 +450,10 @@ public final class WorkflowMachine {
               + ", "
               + metric(s)
               + "="
-              + fmt(st.metrics() == null ? null : st.metrics().get(metric(s))),
+              + fmt(st.metrics() == null ? null : st.metrics().get(metric(s)))
+              + (s.request.ensemble() && text
+                  ? "; ensembling skipped (text inputs " + spec(s).categories().keySet() + ")"
+                  : ""),
           Map.of("model", st.model() + ":" + st.version() + ":fp32"),
           now,
           sends);

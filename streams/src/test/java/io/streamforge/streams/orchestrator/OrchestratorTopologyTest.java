@@ -198,6 +198,57 @@ public class OrchestratorTopologyTest {
   }
 
   @Test
+  void aModelWithTextInputsSkipsEnsemblingAndQuantization() {
+    WorkflowRequest r = request("wf-t", "iris");
+    workflows.pipeInput(
+        "wf-t",
+        new WorkflowRequest(
+            r.workflowId(),
+            r.task(),
+            r.dataset(),
+            null,
+            r.label(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            0,
+            0,
+            null,
+            true,
+            Map.of(),
+            T0));
+    nextPhase();
+    answer(Messages.TASK_ANALYSIS, Payloads.REQUIREMENTS, requirementsJson());
+    answer(
+        Messages.PREPROCESSING,
+        Payloads.PREPROCESSED,
+        preprocessedJson(false)
+            .replace(
+                "\"standardization\":{}",
+                "\"standardization\":{},\"categories\":{\"b\":[\"blue\",\"red\"]}"));
+    answer(
+        Messages.ARCHITECT,
+        Payloads.DESIGNED,
+        "{\"maxParameters\":1000,\"dimensions\":[],\"notes\":[]}");
+    answer(Messages.OPTIMIZER, Payloads.SEARCHED, Json.write(searched()));
+    TrainingJob fin = jobs.readValue();
+    assertThat(fin.preprocessing()).contains("\"categories\":{\"b\":[\"blue\",\"red\"]}");
+    jobStatus(fin.jobId(), "SUCCEEDED", 3, Map.of("val_accuracy", 0.95), null);
+    List<PhaseTransition> t = phases.readValuesToList();
+    PhaseTransition convert = t.get(t.size() - 1);
+    assertThat(convert.to()).isEqualTo(Phase.CONVERT);
+    assertThat(convert.reason()).contains("ensembling skipped (text inputs [b])");
+    answer(Messages.CONVERSION, Payloads.CONVERTED, "{\"passed\":true,\"reason\":\"parity\"}");
+    assertThat(nextPhase().to()).isEqualTo(Phase.OPTIMIZE);
+    PhaseTransition deploy = nextPhase();
+    assertThat(deploy.to()).isEqualTo(Phase.DEPLOY);
+    assertThat(deploy.reason()).contains("quantization skipped (text inputs [b]");
+    assertThat(jobs.isEmpty()).isTrue(); // no quantization job
+  }
+
+  @Test
   void duplicateMessagesAreHarmless() {
     workflows.pipeInput("wf-2", request("wf-2", "iris"));
     nextPhase();

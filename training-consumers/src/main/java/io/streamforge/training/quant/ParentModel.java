@@ -79,6 +79,20 @@ public record ParentModel(
           "model " + model + " v" + version + " is " + e.getMessage(), e);
     }
     Map<String, String> meta = Onnx.metadata(graph);
+    String encoding = meta.get("streamforge.encoding");
+    if (encoding != null && !encoding.isBlank()) {
+      throw new UnusableJobException(
+          "model "
+              + model
+              + " v"
+              + version
+              + " has text (categorical) inputs "
+              + io.streamforge.arrowio.tensor.FeatureEncoding.fromJson(encoding)
+                  .categories()
+                  .keySet()
+              + ": quantization and ensembling take models with numeric inputs only (it is"
+              + " served in fp32)");
+    }
     try {
       JsonNode hp = JSON.readTree(require(meta, "streamforge.hyperparameters", model, version));
       List<String> features =

@@ -141,6 +141,13 @@ class CategoricalFeaturesTest {
       // parity of ONNX Runtime fed raw strings against the trainer, and provenance
       JobRunner.Exported exported = JobRunner.export(job, feed, 1, r);
       assertThat(exported.parity().passed()).isTrue();
+      // quantization and ensembling refuse such a model with the reason
+      assertThatThrownBy(
+              () ->
+                  io.streamforge.training.quant.ParentModel.read(
+                      "shapes", 1, exported.onnx(), "sha"))
+          .isInstanceOf(UnusableJobException.class)
+          .hasMessageContaining("has text (categorical) inputs [color, shape]");
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       try (OrtSession s = env.createSession(exported.onnx(), new OrtSession.SessionOptions())) {
         Map<String, NodeInfo> inputs = s.getInputInfo();
