@@ -146,6 +146,15 @@ public final class TrainCommand implements Callable<Integer> {
   String device;
 
   @Option(
+      names = "--preprocessing",
+      paramLabel = "JSON|@FILE",
+      description =
+          "Preprocessing spec: {\"standardization\": {\"col\": [mean, std]}, \"categories\":"
+              + " {\"col\": [\"a\", \"b\"]}}, inline or @file; what it leaves out is computed"
+              + " from the data.")
+  String preprocessing;
+
+  @Option(
       names = "--timeout",
       defaultValue = "PT30M",
       description = "How long to follow the job (ISO-8601, default ${DEFAULT-VALUE}).")
@@ -155,6 +164,19 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--with-worker",
       description = "Run a worker in this process too (joins the default group).")
   boolean withWorker;
+
+  /** The spec's text: inline, or read from the file after {@code @}. */
+  private String preprocessingSpec() throws java.io.IOException {
+    if (preprocessing == null || !preprocessing.startsWith("@")) {
+      return preprocessing;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(preprocessing.substring(1));
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--preprocessing: no such file " + file);
+    }
+    return java.nio.file.Files.readString(file);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -170,7 +192,7 @@ public final class TrainCommand implements Callable<Integer> {
             label,
             features,
             task,
-            null,
+            preprocessingSpec(),
             new Architecture("mlp", hidden, activation, dropout, batchNorm, Map.of()),
             new OptimizerSpec(optimizer, learningRate, weightDecay, momentum, schedule),
             batchSize,
@@ -181,6 +203,12 @@ public final class TrainCommand implements Callable<Integer> {
             device,
             Map.of(),
             Instant.now());
+    try {
+      JobTrainer.validate(job); // the worker checks again; a bad job is refused before it is sent
+    } catch (io.streamforge.training.core.UnusableJobException e) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "the job cannot run: " + e.getMessage());
+    }
     TrainingWorker worker = null;
     Thread workerThread = null;
     if (withWorker) {
