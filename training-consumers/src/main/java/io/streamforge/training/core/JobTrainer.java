@@ -522,6 +522,7 @@ public final class JobTrainer {
               : m.create(java.util.Arrays.copyOf(st.y, n), new Shape(n, 1));
       float loss;
       int correct = 0;
+      GradientCollection.LOCK.lock(); // one collector per JVM: concurrent jobs take turns
       try (GradientCollector gc = trainer.newGradientCollector()) {
         NDList pred = trainer.forward(new NDList(x));
         NDArray l = trainer.getLoss().evaluate(new NDList(y), pred);
@@ -535,6 +536,8 @@ public final class JobTrainer {
             }
           }
         }
+      } finally {
+        GradientCollection.LOCK.unlock();
       }
       trainer.step();
       if (!Float.isFinite(loss)) {

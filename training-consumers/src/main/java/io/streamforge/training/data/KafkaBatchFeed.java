@@ -13,7 +13,9 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -34,6 +36,7 @@ public final class KafkaBatchFeed implements BatchFeed {
   private final List<DatasetReader> readers = new ArrayList<>();
   private final List<Scheduler> schedulers = new ArrayList<>();
   private final int prefetch;
+  private volatile BooleanSupplier stop = () -> false;
 
   /**
    * Opens the readers.
@@ -98,6 +101,16 @@ public final class KafkaBatchFeed implements BatchFeed {
     }
   }
 
+  /**
+   * Makes epochs end with an error as soon as {@code condition} holds (checked before each batch is
+   * handed on): a worker stops a job this way while it is still reading its data, where the trainer
+   * does not look for control commands.
+   */
+  public KafkaBatchFeed stopWhen(BooleanSupplier condition) {
+    this.stop = Objects.requireNonNull(condition, "condition");
+    return this;
+  }
+
   public DatasetManifest manifest() {
     return manifest;
   }
@@ -138,7 +151,15 @@ public final class KafkaBatchFeed implements BatchFeed {
     }
     @SuppressWarnings("unchecked")
     Flux<TensorBatch>[] array = parts.toArray(new Flux[0]);
-    return Flux.mergeComparing(prefetch, Comparator.comparingLong(TensorBatch::sequence), array);
+    return Flux.mergeComparing(prefetch, Comparator.comparingLong(TensorBatch::sequence), array)
+        .handle(
+            (b, sink) -> {
+              if (stop.getAsBoolean()) {
+                sink.error(new IllegalStateException("reading " + describe() + " was stopped"));
+              } else {
+                sink.next(b);
+              }
+            });
   }
 
   private TensorBatch convert(DatasetBatch batch) {

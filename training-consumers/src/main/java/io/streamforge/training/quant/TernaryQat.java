@@ -16,6 +16,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamforge.training.core.GradientCollection;
 import io.streamforge.training.core.RowSplit;
 import io.streamforge.training.core.UnusableJobException;
 import io.streamforge.training.data.BatchFeed;
@@ -200,6 +201,7 @@ public final class TernaryQat {
           parent.classification()
               ? m.create(indices(y, n), new Shape(n))
               : m.create(Arrays.copyOf(y, n), new Shape(n, 1));
+      GradientCollection.LOCK.lock(); // one collector per JVM: concurrent jobs take turns
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
         for (int i = 0; i < chain.size(); i++) {
           Step s = chain.get(i);
@@ -222,6 +224,8 @@ public final class TernaryQat {
         NDArray l = loss.evaluate(new NDList(labels), new NDList(h));
         gc.backward(l);
         value = l.getFloat();
+      } finally {
+        GradientCollection.LOCK.unlock();
       }
     }
     for (int k = 0; k < w.length; k++) {

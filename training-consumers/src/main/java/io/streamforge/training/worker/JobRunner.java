@@ -6,6 +6,7 @@ import io.streamforge.arrowio.models.ModelArtifacts;
 import io.streamforge.arrowio.models.ModelRegistry;
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.ControlCommand;
+import io.streamforge.schemas.records.ControlCommand.Action;
 import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.TrainingJob;
@@ -23,11 +24,13 @@ import io.streamforge.training.onnx.OnnxExporter;
 import io.streamforge.training.onnx.OnnxParity;
 import io.streamforge.training.onnx.ParityException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -72,6 +75,19 @@ public final class JobRunner {
    * @throws ParityException when the export does not match the trained network
    */
   public Outcome run(TrainingJob job, TrainingListener extra) {
+    return run(job, extra, HandBack.NEVER);
+  }
+
+  /**
+   * Runs the job unless {@code handBack} is requested first: then the job stops at its next step
+   * boundary after writing a checkpoint (or at once while it is still scanning its data or skipping
+   * to its checkpoint's position, where there is nothing new to save) and nothing is exported.
+   *
+   * @throws UnusableJobException for a job that cannot run (fails fast, before training)
+   * @throws ParityException when the export does not match the trained network
+   * @throws JobHandedBackException when the job stopped because {@code handBack} was requested
+   */
+  public Outcome run(TrainingJob job, TrainingListener extra, HandBack handBack) {
     if (job.model() == null || job.model().isBlank()) {
       throw new UnusableJobException("model name is missing");
     }
@@ -82,6 +98,9 @@ public final class JobRunner {
       throw new UnusableJobException("label column is missing");
     }
     JobTrainer.validate(job);
+    if (handBack.requested()) {
+      throw new JobHandedBackException(job.jobId(), handBack.reason() + " (before it started)");
+    }
     Integer version = job.datasetVersion() > 0 ? job.datasetVersion() : null;
     KafkaBatchFeed feed;
     try {
@@ -100,6 +119,19 @@ public final class JobRunner {
     }
     try (feed) {
       MetricsPublisher metrics = new MetricsPublisher(producer, job.jobId());
+      // no step trained in this run yet: a hand-back stops the feed itself (the scan, or the
+      // skip to the checkpoint's position), as the trainer polls for control after steps only
+      AtomicBoolean stepped = new AtomicBoolean();
+      AtomicBoolean feedStopped = new AtomicBoolean();
+      AtomicBoolean stopAsked = new AtomicBoolean();
+      feed.stopWhen(
+          () -> {
+            if (!stepped.get() && handBack.requested()) {
+              feedStopped.set(true);
+              return true;
+            }
+            return false;
+          });
       TrainingListener listener =
           new TrainingListener() {
             @Override
@@ -115,11 +147,35 @@ public final class JobRunner {
 
             @Override
             public List<ControlCommand> pollControl() {
-              return extra.pollControl();
+              stepped.set(true);
+              List<ControlCommand> commands = extra.pollControl();
+              if (handBack.requested() && stopAsked.compareAndSet(false, true)) {
+                // checkpoint first, then stop: the trainer acts on them in that order
+                List<ControlCommand> all = new ArrayList<>(commands);
+                String why = "handed back to the group: " + handBack.reason();
+                Instant now = Instant.now();
+                all.add(
+                    new ControlCommand(job.jobId(), Action.CHECKPOINT, null, why, "worker", now));
+                all.add(new ControlCommand(job.jobId(), Action.STOP, null, why, "worker", now));
+                return all;
+              }
+              return commands;
             }
           };
-      TrainingResult result =
-          trainer.train(job, feed, listener, new KafkaCheckpointStore(clients, producer));
+      TrainingResult result;
+      try {
+        result = trainer.train(job, feed, listener, new KafkaCheckpointStore(clients, producer));
+      } catch (RuntimeException e) {
+        if (feedStopped.get()) {
+          throw new JobHandedBackException(
+              job.jobId(), handBack.reason() + " (while reading its data, before any step)");
+        }
+        throw e;
+      }
+      if (stopAsked.get() && "control".equals(result.stoppedBy())) {
+        throw new JobHandedBackException(
+            job.jobId(), handBack.reason() + " (after a checkpoint at its last step)");
+      }
       producer.flush();
       Exported exported = export(job, feed, feed.manifest().version(), result);
       byte[] onnx = exported.onnx();

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A worker in a JVM of its own is killed with SIGKILL in the middle of a job; another worker of the
- * group resumes the job from its last checkpoint, and exactly one model is registered.
+ * A worker in a JVM of its own is killed with SIGKILL in the middle of a job, or stopped with
+ * SIGTERM; another worker of the group resumes the job from its last checkpoint, and exactly one
+ * model is registered.
  */
 @ExtendWith(SharedKafka.class)
 class WorkerCrashIT {
@@ -88,6 +89,80 @@ class WorkerCrashIT {
     }
   }
 
+  @Test
+  void aWorkerStoppedWithSigtermHandsItsJobBackAndAnotherResumesIt(SharedKafka.Cluster cluster)
+      throws Exception {
+    KafkaClients clients = KafkaClients.of(cluster.bootstrapServers());
+    String dataset = cluster.uniqueName("iris-sigterm");
+    try (RootAllocator allocator = new RootAllocator()) {
+      TrainingWorkerIT.clients = clients;
+      TrainingWorkerIT.allocator = allocator;
+      TrainingWorkerIT.publish(dataset, Datasets.file("iris.csv"));
+    }
+    String group = WorkerRebalanceIT.newGroupAtTheEnd("sigterm");
+    String model = "sigterm-" + UUID.randomUUID().toString().substring(0, 8);
+    // ends only when told to: what happens when never depends on the machine's speed
+    TrainingJob job = TrainingWorkerIT.job(model, dataset, 1_000_000);
+
+    Path log = Path.of("target", "worker-sigterm-" + UUID.randomUUID() + ".log");
+    Process first = startWorkerJvm(cluster.bootstrapServers(), group, log);
+    TrainingWorker second = null;
+    Thread secondThread = null;
+    try {
+      TrainingWorkerIT.submit(job);
+      List<List<MetricPoint>> seen =
+          TrainingWorkerIT.readUntil(
+              Topics.METRICS.name(),
+              v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
+              l -> epochsDone(l, job.jobId()) >= 2,
+              Duration.ofSeconds(120));
+      assertThat(epochsDone(seen, job.jobId())).isGreaterThanOrEqualTo(2);
+      first.destroy(); // SIGTERM: the shutdown hook hands the job back
+      assertThat(first.waitFor(150, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.exitValue()).isEqualTo(143);
+      String out = java.nio.file.Files.readString(log);
+      assertThat(out)
+          .contains("job " + job.jobId() + " at training.jobs-")
+          .contains("handed back (the worker is shutting down)")
+          .contains("stopped after 0 job(s), 1 handed back");
+      assertThat(ModelRegistry.load(clients).events(model)).as("nothing registered yet").isEmpty();
+      assertThat(WorkerRebalanceIT.statuses(job.jobId()))
+          .as("a hand-back is not a failure")
+          .isNotEmpty()
+          .allMatch(s -> s.state() == JobStatus.State.RUNNING);
+
+      second =
+          new TrainingWorker(
+              clients,
+              group,
+              new JobTrainer(),
+              Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000));
+      secondThread = new Thread(second, "second-worker");
+      secondThread.start();
+      TrainingWorker resumer = second;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!resumer.runningJobs().containsValue(job.jobId()) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(resumer.runningJobs()).containsValue(job.jobId());
+      WorkerRebalanceIT.stop(job.jobId());
+      JobStatus end = TrainingWorkerIT.awaitEnd(job.jobId());
+      assertThat(end.state()).as("%s", end.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(end.worker()).isEqualTo(second.name());
+      assertThat(end.metrics().get("resumed_at_epoch")).isGreaterThanOrEqualTo(3.0);
+      List<ModelEvent> events = ModelRegistry.load(clients).events(model);
+      assertThat(events).hasSize(1);
+      assertThat(events.get(0).jobId()).isEqualTo(job.jobId());
+    } finally {
+      first.destroyForcibly();
+      WorkerRebalanceIT.stop(job.jobId());
+      if (second != null) {
+        second.close();
+        secondThread.join(30_000);
+      }
+    }
+  }
+
   private static long epochsDone(List<List<MetricPoint>> batches, String jobId) {
     return batches.stream()
         .flatMap(List::stream)
@@ -96,6 +171,11 @@ class WorkerCrashIT {
   }
 
   private static Process startWorkerJvm(String bootstrap, String group) throws Exception {
+    return startWorkerJvm(
+        bootstrap, group, Path.of("target", "worker-crash-" + UUID.randomUUID() + ".log"));
+  }
+
+  private static Process startWorkerJvm(String bootstrap, String group, Path log) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>();
     cmd.add(java.toString());
@@ -108,7 +188,6 @@ class WorkerCrashIT {
     cmd.add(bootstrap);
     cmd.add(group);
     cmd.add("6000");
-    Path log = Path.of("target", "worker-crash-" + UUID.randomUUID() + ".log");
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 }
