@@ -67,17 +67,32 @@ public final class InferenceCodec {
     if (body == null || body.length() == 0) {
       throw EdgeException.badRequest("request body is empty");
     }
-    Body parsed;
-    try (JsonParser p = JSON.createParser(body.getBytes())) {
-      parsed = Body.read(p);
+    return read(body.getBytes(), true).check(session.inputs(), session.outputs());
+  }
+
+  /**
+   * Reads a body: with {@link PlainJsonTokens} when {@code plain} (falling back to Jackson on
+   * anything that reader leaves), else with Jackson only.
+   */
+  static Body read(byte[] bytes, boolean plain) {
+    if (plain) {
+      try {
+        return Body.read(new PlainJsonTokens(bytes));
+      } catch (PlainJsonTokens.Unsupported e) {
+        // not a plain body: Jackson reads it, or says what is wrong with it
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // the plain reader does no I/O
+      }
+    }
+    try (JsonParser p = JSON.createParser(bytes)) {
+      return Body.read(JsonTokens.of(p));
     } catch (IOException e) {
       throw EdgeException.badRequest("malformed JSON: " + firstLine(e.getMessage()));
     }
-    return parsed.check(session);
   }
 
   /** What a request body holds, as read; {@link #check} validates it against a model. */
-  private static final class Body {
+  static final class Body {
     boolean badId;
     String id;
     boolean badParameters;
@@ -86,7 +101,7 @@ public final class InferenceCodec {
     boolean badOutputs;
     List<RawOutput> outputs; // null: absent
 
-    static Body read(JsonParser p) throws IOException {
+    static Body read(JsonTokens p) throws IOException {
       JsonToken t = p.nextToken();
       if (t == null) {
         throw EdgeException.badRequest("malformed JSON: no content");
@@ -107,7 +122,7 @@ public final class InferenceCodec {
       return b;
     }
 
-    private void readFields(JsonParser p) throws IOException {
+    private void readFields(JsonTokens p) throws IOException {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         JsonToken t = p.nextToken();
@@ -152,7 +167,7 @@ public final class InferenceCodec {
       }
     }
 
-    Request check(ModelSession session) {
+    Request check(List<TensorSpec> specs, List<TensorSpec> outputSpecs) {
       if (badId) {
         throw EdgeException.badRequest("'id' must be a string");
       }
@@ -162,7 +177,6 @@ public final class InferenceCodec {
       if (inputs == null) {
         throw EdgeException.badRequest("'inputs' must be an array of tensors");
       }
-      List<TensorSpec> specs = session.inputs();
       List<Tensor> tensors = new ArrayList<>(inputs.size());
       Set<String> seen = new HashSet<>();
       for (RawInput raw : inputs) {
@@ -201,9 +215,9 @@ public final class InferenceCodec {
           if (o == RawOutput.NOT_OBJECT || o.name == null) {
             throw EdgeException.badRequest("each requested output needs a name");
           }
-          if (spec(session.outputs(), o.name) == null) {
+          if (spec(outputSpecs, o.name) == null) {
             throw EdgeException.badRequest(
-                "unknown output '" + o.name + "' (the model has " + names(session.outputs()) + ")");
+                "unknown output '" + o.name + "' (the model has " + names(outputSpecs) + ")");
           }
           if (o.badParameters) {
             throw EdgeException.badRequest("'parameters' must be a JSON object");
@@ -243,7 +257,7 @@ public final class InferenceCodec {
     boolean badParameters;
     JsonObject parameters;
 
-    static RawOutput read(JsonParser p) throws IOException {
+    static RawOutput read(JsonTokens p) throws IOException {
       RawOutput o = new RawOutput();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
@@ -272,7 +286,7 @@ public final class InferenceCodec {
     boolean binaryData;
     Values data; // null: missing or not an array
 
-    static RawInput read(JsonParser p) throws IOException {
+    static RawInput read(JsonTokens p) throws IOException {
       RawInput r = new RawInput();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
@@ -310,15 +324,14 @@ public final class InferenceCodec {
       return r;
     }
 
-    private void readShape(JsonParser p) throws IOException {
+    private void readShape(JsonTokens p) throws IOException {
       long[] dims = new long[4];
       int n = 0;
       JsonToken t;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
         long d = -1;
         if (t == JsonToken.VALUE_NUMBER_INT) {
-          JsonParser.NumberType nt = p.getNumberType();
-          d = nt == JsonParser.NumberType.BIG_INTEGER ? -1 : p.getLongValue();
+          d = p.isBigInteger() ? -1 : p.getLongValue();
         } else if (t == JsonToken.VALUE_NUMBER_FLOAT) {
           double v = p.getDoubleValue();
           d = v == Math.rint(v) && v < 0x1p63 ? (long) v : -1;
@@ -401,7 +414,7 @@ public final class InferenceCodec {
   }
 
   /** Reads the elements of a (possibly nested) data array in row-major order. */
-  private static void readData(JsonParser p, Values out, int depth) throws IOException {
+  private static void readData(JsonTokens p, Values out, int depth) throws IOException {
     if (depth > MAX_DATA_DEPTH) {
       out.tooDeep = true;
       p.skipChildren();
@@ -413,7 +426,7 @@ public final class InferenceCodec {
         case VALUE_NUMBER_FLOAT ->
             out.add(Values.DOUBLE, Double.doubleToRawLongBits(p.getDoubleValue()));
         case VALUE_NUMBER_INT -> {
-          if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          if (p.isBigInteger()) {
             out.addOther(Values.BIG, p.getBigIntegerValue());
           } else {
             out.add(Values.LONG, p.getLongValue());
@@ -590,7 +603,7 @@ public final class InferenceCodec {
   }
 
   /** Reads the object at the parser's START_OBJECT as Vert.x's JSON would. */
-  private static JsonObject readObject(JsonParser p) throws IOException {
+  private static JsonObject readObject(JsonTokens p) throws IOException {
     JsonObject o = new JsonObject();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String key = p.currentName();
@@ -600,7 +613,7 @@ public final class InferenceCodec {
     return o;
   }
 
-  private static Object readValue(JsonParser p) throws IOException {
+  private static Object readValue(JsonTokens p) throws IOException {
     return switch (p.currentToken()) {
       case START_OBJECT -> readObject(p);
       case START_ARRAY -> {
