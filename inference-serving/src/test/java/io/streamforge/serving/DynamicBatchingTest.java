@@ -62,13 +62,20 @@ class DynamicBatchingTest {
 
   /** count and sum of the batch-size histogram of mlp version 1. */
   static double[] batchSizes(Http http) throws Exception {
+    return batchSizes(http, "mlp");
+  }
+
+  /** count and sum of the batch-size histogram of a model's version 1. */
+  static double[] batchSizes(Http http, String model) throws Exception {
     String metrics = http.get("/metrics").body();
     double[] out = new double[2];
     Matcher c =
-        Pattern.compile("streamforge_edge_batch_size_count\\{model=\"mlp\",version=\"1\"} (\\S+)")
+        Pattern.compile(
+                "streamforge_edge_batch_size_count\\{model=\"" + model + "\",version=\"1\"} (\\S+)")
             .matcher(metrics);
     Matcher s =
-        Pattern.compile("streamforge_edge_batch_size_sum\\{model=\"mlp\",version=\"1\"} (\\S+)")
+        Pattern.compile(
+                "streamforge_edge_batch_size_sum\\{model=\"" + model + "\",version=\"1\"} (\\S+)")
             .matcher(metrics);
     assertThat(c.find()).isTrue();
     assertThat(s.find()).isTrue();
@@ -100,6 +107,118 @@ class DynamicBatchingTest {
     } finally {
       loops.close();
     }
+  }
+
+  /**
+   * String (BYTES) inputs are concatenated too: 120 concurrent requests of 1 to 3 rows, with known
+   * and unknown categories, batched, each answer its own rows.
+   */
+  @Test
+  void stringInputsAreBatchedAndSplitBack() throws Exception {
+    OnnxModels.Categorical model = OnnxModels.Categorical.of(7);
+    String[] colors = {"red", "green", "blue", "other"};
+    String[] sizes = {"S", "M", "L", ""};
+    BlockedThreads loops = new BlockedThreads();
+    try (Edge edge =
+        Edge.start(
+            EdgeConfig.defaults()
+                .withHost("127.0.0.1")
+                .withHttpPort(0)
+                .withWorkers(2, 512)
+                .withBatching(16, Duration.ofMillis(5)),
+            null,
+            loops.vertx)) {
+      edge.deploy("categorical", 1, model.onnx(), true);
+      Http http = new Http(edge.port());
+      List<CompletableFuture<Http.Response>> all = new ArrayList<>();
+      List<double[][]> expected = new ArrayList<>();
+      List<JsonArray> echoes = new ArrayList<>();
+      for (int i = 0; i < 120; i++) {
+        int rows = 1 + i % 3;
+        JsonArray features = new JsonArray();
+        JsonArray color = new JsonArray();
+        JsonArray size = new JsonArray();
+        double[][] want = new double[rows][];
+        for (int r = 0; r < rows; r++) {
+          int k = i * 3 + r;
+          float f0 = k * 0.1f;
+          float f1 = 1 - k * 0.02f;
+          features.add(f0).add(f1);
+          color.add(colors[k % 4]);
+          size.add(new JsonArray().add(sizes[(k / 4) % 4]));
+          want[r] = model.scores(f0, f1, colors[k % 4], sizes[(k / 4) % 4]);
+        }
+        expected.add(want);
+        echoes.add(color);
+        JsonObject body =
+            new JsonObject()
+                .put("id", "c" + i)
+                .put(
+                    "inputs",
+                    new JsonArray()
+                        .add(tensor("features", "FP32", rows, 2, features))
+                        .add(tensor("color", "BYTES", rows, 1, color))
+                        .add(tensor("size", "BYTES", rows, 1, size)));
+        all.add(http.postAsync("/v2/models/categorical/infer", body.encode()));
+      }
+      for (int i = 0; i < all.size(); i++) {
+        Http.Response r = all.get(i).join();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().getString("id")).isEqualTo("c" + i);
+        JsonArray outputs = r.json().getJsonArray("outputs");
+        EdgeConformanceTest.assertRows(
+            EdgeConformanceTest.output(outputs, "scores").getJsonArray("data"), expected.get(i));
+        assertThat(EdgeConformanceTest.output(outputs, "color_echo").getJsonArray("data"))
+            .isEqualTo(echoes.get(i));
+      }
+      double[] sizesSeen = batchSizes(http, "categorical");
+      assertThat(sizesSeen[1]).isEqualTo(120.0);
+      assertThat(sizesSeen[0]).isLessThan(120.0);
+      loops.assertNoneBlocked();
+    } finally {
+      loops.close();
+    }
+  }
+
+  /**
+   * At low load a request waits for no other: the timer flushes a batch of one after the maximum
+   * delay, well before the batch is full.
+   */
+  @Test
+  void aLoneRequestIsFlushedByTheTimer() throws Exception {
+    BlockedThreads loops = new BlockedThreads();
+    try (Edge edge =
+        Edge.start(
+            EdgeConfig.defaults()
+                .withHost("127.0.0.1")
+                .withHttpPort(0)
+                .withWorkers(2, 512)
+                .withBatching(64, Duration.ofMillis(20)),
+            null,
+            loops.vertx)) {
+      edge.deploy("mlp", 1, V1.onnx(), true);
+      Http http = new Http(edge.port());
+      for (int i = 0; i < 3; i++) {
+        Http.Response r = http.post("/v2/models/mlp/infer", Http.mlpRequest("lone" + i, row(i)));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        EdgeConformanceTest.assertRows(
+            EdgeConformanceTest.output(r.json().getJsonArray("outputs"), "logits")
+                .getJsonArray("data"),
+            V1.logits(row(i)));
+      }
+      assertThat(batchSizes(http)).containsExactly(3.0, 3.0); // three runs of one request
+      loops.assertNoneBlocked();
+    } finally {
+      loops.close();
+    }
+  }
+
+  static JsonObject tensor(String name, String datatype, int rows, int width, JsonArray data) {
+    return new JsonObject()
+        .put("name", name)
+        .put("datatype", datatype)
+        .put("shape", new JsonArray().add(rows).add(width))
+        .put("data", data);
   }
 
   @Test

@@ -35,6 +35,7 @@ class EdgeBadInputTest {
             null,
             loops.vertx);
     edge.deploy("mlp", 1, OnnxModels.Mlp.of(1).onnx(), true);
+    edge.deploy("categorical", 1, OnnxModels.Categorical.of(7).onnx(), true);
     http = new Http(edge.port());
   }
 
@@ -128,6 +129,77 @@ class EdgeBadInputTest {
                 .encode(),
             400,
             "unknown output 'nope'"));
+  }
+
+  static JsonObject strings(String name, String datatype, JsonArray data) {
+    return new JsonObject()
+        .put("name", name)
+        .put("datatype", datatype)
+        .put("shape", shape(1, 1))
+        .put("data", data);
+  }
+
+  static JsonObject features() {
+    return new JsonObject()
+        .put("name", "features")
+        .put("datatype", "FP32")
+        .put("shape", shape(1, 2))
+        .put("data", new JsonArray().add(1).add(2));
+  }
+
+  /** Bad inputs for a model with string (BYTES) inputs. */
+  static List<Arguments> badStringInputs() {
+    JsonArray red = new JsonArray().add("red");
+    JsonArray small = new JsonArray().add("S");
+    return List.of(
+        Arguments.of(
+            "FP32 data for a BYTES input",
+            body(
+                features(),
+                strings("color", "FP32", new JsonArray().add(1.0)),
+                strings("size", "BYTES", small)),
+            "input 'color' has datatype FP32, the model expects BYTES"),
+        Arguments.of(
+            "a number in BYTES data",
+            body(
+                features(),
+                strings("color", "BYTES", new JsonArray().add(3)),
+                strings("size", "BYTES", small)),
+            "input 'color' is BYTES, whose data must be JSON strings, but holds 3"),
+        Arguments.of(
+            "null in BYTES data",
+            body(
+                features(),
+                strings("color", "BYTES", red),
+                strings("size", "BYTES", new JsonArray().addNull())),
+            "input 'size' is BYTES, whose data must be JSON strings, but holds null"),
+        Arguments.of(
+            "BYTES for a float input",
+            body(
+                features().put("datatype", "BYTES").put("data", new JsonArray().add("a").add("b")),
+                strings("color", "BYTES", red),
+                strings("size", "BYTES", small)),
+            "input 'features' has datatype BYTES, the model expects FP32"),
+        Arguments.of(
+            "strings shorter than the shape",
+            body(
+                features(),
+                strings("color", "BYTES", red).put("shape", shape(2, 1)),
+                strings("size", "BYTES", small)),
+            "input 'color' has 1 values, its shape [2, 1] needs 2"),
+        Arguments.of(
+            "a string input missing",
+            body(features(), strings("color", "BYTES", red)),
+            "missing input 'size'"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badStringInputs")
+  void badStringInput(String what, String body, String message) throws Exception {
+    Http.Response r = http.post("/v2/models/categorical/infer", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.error()).isEqualTo(message);
+    assertThat(r.header("x-model-version")).isEqualTo("1");
   }
 
   @ParameterizedTest(name = "{0}")

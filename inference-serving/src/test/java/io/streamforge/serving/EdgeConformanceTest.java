@@ -23,6 +23,7 @@ class EdgeConformanceTest {
   static final OnnxModels.Mlp V2 = OnnxModels.Mlp.of(2);
   static final float[] ROW = {0.5f, -1.0f, 2.0f, 0.25f};
   static final float[] ROW2 = {-0.3f, 0.8f, 0.1f, -2.0f};
+  static final OnnxModels.Categorical CATEGORICAL = OnnxModels.Categorical.of(7);
 
   @BeforeAll
   static void start() throws Exception {
@@ -39,6 +40,7 @@ class EdgeConformanceTest {
     edge.deploy("mlp", 1, V1.onnx(), true);
     edge.deploy("mlp", 2, V2.onnx(), false); // loaded, no traffic
     edge.deploy("typed", 1, OnnxModels.typed(), true);
+    edge.deploy("categorical", 1, CATEGORICAL.onnx(), true);
     http = new Http(edge.port());
   }
 
@@ -213,6 +215,49 @@ class EdgeConformanceTest {
     assertThat(output(outputs, "flag_out").getString("datatype")).isEqualTo("BOOL");
     assertThat(output(outputs, "flag_out").getJsonArray("data"))
         .isEqualTo(new JsonArray().add(false).add(true));
+  }
+
+  @Test
+  void stringInputsAreServedAsBytes() throws Exception {
+    Http.Response m = http.get("/v2/models/categorical");
+    assertThat(m.status()).isEqualTo(200);
+    JsonArray inputs = m.json().getJsonArray("inputs");
+    assertThat(output(inputs, "features").getString("datatype")).isEqualTo("FP32");
+    assertThat(output(inputs, "color").getString("datatype")).isEqualTo("BYTES");
+    assertThat(output(inputs, "color").getJsonArray("shape"))
+        .isEqualTo(new JsonArray().add(-1).add(1));
+    assertThat(output(inputs, "size").getString("datatype")).isEqualTo("BYTES");
+    assertThat(output(m.json().getJsonArray("outputs"), "color_echo").getString("datatype"))
+        .isEqualTo("BYTES");
+
+    // Three rows; the string inputs first, one flat and one nested; the fields of a tensor in any
+    // order; an unknown category ("grün", not ASCII either) encodes as zeros.
+    String body =
+        "{\"id\":\"cat\",\"inputs\":["
+            + "{\"data\":[\"blue\",\"grün\",\"red\"],\"shape\":[3,1],\"name\":\"color\","
+            + "\"datatype\":\"BYTES\"},"
+            + "{\"name\":\"size\",\"datatype\":\"BYTES\",\"shape\":[3,1],"
+            + "\"data\":[[\"S\"],[\"L\"],[\"M\"]]},"
+            + "{\"name\":\"features\",\"datatype\":\"FP32\",\"shape\":[3,2],"
+            + "\"data\":[0.5,-1,2.0,0.25,0,3]}]}";
+    for (String path :
+        new String[] {"/v2/models/categorical/infer", "/v2/models/categorical/versions/1/infer"}) {
+      Http.Response r = http.post(path, body);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.json().getString("id")).isEqualTo("cat");
+      JsonArray outputs = r.json().getJsonArray("outputs");
+      JsonObject scores = output(outputs, "scores");
+      assertThat(scores.getJsonArray("shape")).isEqualTo(new JsonArray().add(3).add(2));
+      assertRows(
+          scores.getJsonArray("data"),
+          CATEGORICAL.scores(0.5f, -1f, "blue", "S"),
+          CATEGORICAL.scores(2f, 0.25f, "grün", "L"),
+          CATEGORICAL.scores(0f, 3f, "red", "M"));
+      JsonObject echo = output(outputs, "color_echo");
+      assertThat(echo.getString("datatype")).isEqualTo("BYTES");
+      assertThat(echo.getJsonArray("data"))
+          .isEqualTo(new JsonArray().add("blue").add("grün").add("red"));
+    }
   }
 
   @Test

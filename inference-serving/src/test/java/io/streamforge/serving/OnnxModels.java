@@ -22,6 +22,7 @@ final class OnnxModels {
   private static final int FLOAT = 1;
   private static final int INT32 = 6;
   private static final int INT64 = 7;
+  private static final int STRING = 8;
   private static final int BOOL = 9;
   private static final int DOUBLE = 11;
 
@@ -229,6 +230,82 @@ final class OnnxModels {
     return model(g);
   }
 
+  /**
+   * A model with categorical columns: a float input {@code features} [N,2] and one ONNX STRING
+   * input per categorical column, {@code color} and {@code size} [N,1]. Each string is one-hot
+   * encoded against the column's categories ({@code Equal} on strings, opset 19, then {@code
+   * Cast}), an unknown category giving all zeros; {@code [features, onehot(color), onehot(size)]}
+   * [N,8] then goes through {@code Gemm} into {@code scores} [N,2]. {@code color_echo} returns the
+   * color strings as they came (a STRING output).
+   */
+  record Categorical(float[] w, float[] b) {
+    static final List<String> COLORS = List.of("red", "green", "blue");
+    static final List<String> SIZES = List.of("S", "M", "L");
+    static final int WIDTH = 2 + 3 + 3;
+
+    static Categorical of(int seed) {
+      Random r = new Random(seed);
+      float[] w = new float[WIDTH * 2];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) r.nextGaussian();
+      }
+      return new Categorical(w, new float[] {0.5f, -0.25f});
+    }
+
+    /** The scores of one row, computed in Java. */
+    double[] scores(float f0, float f1, String color, String size) {
+      double[] x = new double[WIDTH];
+      x[0] = f0;
+      x[1] = f1;
+      int c = COLORS.indexOf(color);
+      if (c >= 0) {
+        x[2 + c] = 1;
+      }
+      int s = SIZES.indexOf(size);
+      if (s >= 0) {
+        x[5 + s] = 1;
+      }
+      double[] out = new double[2];
+      for (int k = 0; k < 2; k++) {
+        double v = b[k];
+        for (int j = 0; j < WIDTH; j++) {
+          v += x[j] * w[j * 2 + k];
+        }
+        out[k] = v;
+      }
+      return out;
+    }
+
+    byte[] onnx() {
+      GraphProto.Builder g = GraphProto.newBuilder().setName("categorical");
+      g.addInput(value("features", FLOAT, -1, 2));
+      g.addInput(value("color", STRING, -1, 1));
+      g.addInput(value("size", STRING, -1, 1));
+      g.addOutput(value("scores", FLOAT, -1, 2));
+      g.addOutput(value("color_echo", STRING, -1, 1));
+      g.addInitializer(strings("colors", COLORS));
+      g.addInitializer(strings("sizes", SIZES));
+      g.addInitializer(floats("w", w, WIDTH, 2));
+      g.addInitializer(floats("b", b, 2));
+      g.addNode(node("Equal", "color_eq", "color", "colors"));
+      g.addNode(cast("color_hot", "color_eq", FLOAT));
+      g.addNode(node("Equal", "size_eq", "size", "sizes"));
+      g.addNode(cast("size_hot", "size_eq", FLOAT));
+      g.addNode(
+          NodeProto.newBuilder()
+              .setOpType("Concat")
+              .setName("x_Concat")
+              .addInput("features")
+              .addInput("color_hot")
+              .addInput("size_hot")
+              .addOutput("x")
+              .addAttribute(intAttribute("axis", 1)));
+      g.addNode(node("Gemm", "scores", "x", "w", "b"));
+      g.addNode(node("Identity", "color_echo", "color"));
+      return model(g, 9, 19);
+    }
+  }
+
   /** A model whose input is FP16, which the edge does not serve. */
   static byte[] halfPrecision() {
     GraphProto.Builder g = GraphProto.newBuilder().setName("half");
@@ -239,10 +316,14 @@ final class OnnxModels {
   }
 
   private static byte[] model(GraphProto.Builder g) {
+    return model(g, 8, 13);
+  }
+
+  private static byte[] model(GraphProto.Builder g, int irVersion, int opset) {
     return ModelProto.newBuilder()
-        .setIrVersion(8)
+        .setIrVersion(irVersion)
         .setProducerName("streamforge-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
         .setGraph(g)
         .build()
         .toByteArray();
@@ -271,6 +352,33 @@ final class OnnxModels {
             TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
         .build();
+  }
+
+  private static NodeProto cast(String output, String input, int to) {
+    return NodeProto.newBuilder()
+        .setOpType("Cast")
+        .setName(output + "_Cast")
+        .addInput(input)
+        .addOutput(output)
+        .addAttribute(intAttribute("to", to))
+        .build();
+  }
+
+  private static ai.onnx.proto.OnnxMl.AttributeProto intAttribute(String name, long value) {
+    return ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+        .setName(name)
+        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
+  }
+
+  private static TensorProto strings(String name, List<String> values) {
+    TensorProto.Builder t =
+        TensorProto.newBuilder().setName(name).setDataType(STRING).addDims(values.size());
+    for (String v : values) {
+      t.addStringData(com.google.protobuf.ByteString.copyFromUtf8(v));
+    }
+    return t.build();
   }
 
   private static TensorProto floats(String name, float[] values, long... dims) {

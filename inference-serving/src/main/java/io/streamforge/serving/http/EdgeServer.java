@@ -12,7 +12,7 @@ import io.streamforge.serving.model.TensorSpec;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
@@ -50,6 +50,11 @@ public final class EdgeServer {
   public static final String VARIANT_HEADER = "x-model-variant";
 
   private static final String JSON = "application/json";
+  private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized(JSON);
+  private static final CharSequence VERSION = HttpHeaders.createOptimized(VERSION_HEADER);
+  private static final CharSequence VARIANT = HttpHeaders.createOptimized(VARIANT_HEADER);
+  private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("retry-after");
+  private static final CharSequence ONE = HttpHeaders.createOptimized("1");
 
   private final Vertx vertx;
   private final EdgeConfig config;
@@ -142,12 +147,12 @@ public final class EdgeServer {
         () ->
             vertx.executeBlocking(
                 () -> {
-                  // Workers first: a queued request may still hand its row to the batcher, whose
-                  // timer must accept it; then the timer, after its last flush.
-                  workers.shutdown();
-                  workers.awaitTermination(10, TimeUnit.SECONDS);
+                  // The timer first: its last flushes hand waiting batches to the workers, which
+                  // then finish every queued request before they stop.
                   batchTimer.shutdown();
                   batchTimer.awaitTermination(5, TimeUnit.SECONDS);
+                  workers.shutdown();
+                  workers.awaitTermination(10, TimeUnit.SECONDS);
                   return null;
                 },
                 false));
@@ -323,72 +328,51 @@ public final class EdgeServer {
   private void infer(RoutingContext ctx) {
     long t0 = System.nanoTime();
     String name = ctx.pathParam("name");
-    Integer version;
     Lease lease;
     try {
       if (!ready.getAsBoolean()) {
         throw EdgeException.unavailable("not ready: models are still loading");
       }
-      version = version(ctx);
-      lease = repository.acquire(name, version, h -> ctx.request().getHeader(h));
+      lease = repository.acquire(name, version(ctx), h -> ctx.request().getHeader(h));
     } catch (EdgeException e) {
       metrics.request(name, null, e.status(), System.nanoTime() - t0);
       error(ctx, e.status(), e.getMessage());
       return;
     }
-    Buffer body = ctx.body().buffer();
-    Context context = vertx.getOrCreateContext();
-    ModelSession primary = lease.primary();
+    InferenceCall call =
+        new InferenceCall(ctx, vertx.getOrCreateContext(), name, lease, t0, ctx.body().buffer());
     inFlight.incrementAndGet();
+    Batcher batcher = batcher(lease.primary());
+    if (batcher != null) {
+      batcher.add(call);
+      return;
+    }
     try {
       workers.execute(
           () -> {
-            InferenceCodec.Request request;
             try {
-              request = InferenceCodec.decode(body, primary);
+              call.request = InferenceCodec.decode(call.body, call.session());
+              Batcher.runAlone(call.session(), call, metrics);
             } catch (RuntimeException e) {
-              complete(ctx, context, name, lease, null, null, e, t0);
-              return;
+              call.failure = e;
             }
-            Batcher batcher = batcher(primary);
-            int rows = batcher == null ? -1 : Batcher.rows(request, primary);
-            if (rows > 0) {
-              batcher.submit(
-                  new Batcher.Item(
-                      request,
-                      rows,
-                      (out, err) -> complete(ctx, context, name, lease, request, out, err, t0)));
-              return;
-            }
-            List<Tensor> out;
-            try {
-              out = primary.run(request.inputs(), request.outputs());
-              metrics.batch(primary.id(), 1);
-            } catch (Exception e) {
-              complete(ctx, context, name, lease, request, null, e, t0);
-              return;
-            }
-            complete(ctx, context, name, lease, request, out, null, t0);
+            answer(List.of(call));
           });
     } catch (RejectedExecutionException e) {
-      inFlight.decrementAndGet();
-      lease.close();
-      metrics.request(name, primary.id(), 503, System.nanoTime() - t0);
-      ctx.response().putHeader("retry-after", "1");
-      error(
-          ctx,
-          503,
-          "overloaded: "
-              + config.workerThreads()
-              + " workers busy and "
-              + config.queueCapacity()
-              + " requests queued");
+      refuse(List.of(call));
     }
   }
 
-  /** The batcher of a model version, or null when batching is off. */
+  /** The batcher of a model version, or null when batching is off or the model cannot batch. */
   private Batcher batcher(ModelSession session) {
     if (config.maxBatchSize() <= 1) {
+      return null;
+    }
+    Batcher b = batchers.get(session);
+    if (b != null) {
+      return b;
+    }
+    if (!Batcher.batchable(session)) {
       return null;
     }
     if (batchers.size() > 64) {
@@ -403,58 +387,91 @@ public final class EdgeServer {
                 config.maxBatchDelay().toNanos(),
                 workers,
                 batchTimer,
-                metrics));
+                metrics,
+                this::answer,
+                this::refuse));
+  }
+
+  /** Answers requests the worker pool had no room for: 503 with retry-after, at once. */
+  private void refuse(List<InferenceCall> calls) {
+    for (InferenceCall c : calls) {
+      c.overloaded = true;
+      c.failure =
+          EdgeException.unavailable(
+              "overloaded: "
+                  + config.workerThreads()
+                  + " workers busy and "
+                  + config.queueCapacity()
+                  + " requests queued");
+    }
+    answer(calls);
   }
 
   /**
-   * Answers one inference (on any thread): encodes the outputs or the failure, hands the shadow
-   * copy over, releases the sessions and writes the response on the request's event loop.
+   * Answers requests that have run or failed (on a worker, or on the event loop for refused ones):
+   * encodes each answer, hands the shadow copies over and releases the sessions here, then writes
+   * the answers on their event loops, one hand-off per event loop.
    */
-  private void complete(
-      RoutingContext ctx,
-      Context context,
-      String name,
-      Lease lease,
-      InferenceCodec.Request request,
-      List<Tensor> outputs,
-      Throwable failure,
-      long t0) {
-    ModelSession primary = lease.primary();
-    ModelId id = primary.id();
-    Lease rest = lease;
-    int status = 200;
-    Buffer response;
+  private void answer(List<InferenceCall> calls) {
+    for (InferenceCall c : calls) {
+      encode(c);
+    }
+    Context first = calls.get(0).context;
+    boolean oneLoop = true;
+    for (InferenceCall c : calls) {
+      oneLoop &= c.context == first;
+    }
+    if (oneLoop) {
+      first.runOnContext(v -> calls.forEach(this::respond));
+      return;
+    }
+    java.util.Map<Context, List<InferenceCall>> byLoop = new java.util.IdentityHashMap<>();
+    for (InferenceCall c : calls) {
+      byLoop.computeIfAbsent(c.context, k -> new java.util.ArrayList<>()).add(c);
+    }
+    byLoop.forEach((context, mine) -> context.runOnContext(v -> mine.forEach(this::respond)));
+  }
+
+  /** Encodes one answer (or its error), hands the shadow copy over and releases the sessions. */
+  private void encode(InferenceCall c) {
+    Lease rest = c.lease;
     try {
-      if (failure != null) {
-        throw failure;
+      if (c.failure != null) {
+        throw c.failure;
       }
-      response = InferenceCodec.encode(name, primary, request, select(outputs, request)).toBuffer();
-      if (lease.shadow() != null) {
-        rest = shadow(lease, request);
+      c.response =
+          InferenceCodec.encode(c.model, c.session(), c.request, select(c.outputs, c.request));
+      c.status = 200;
+      if (c.lease.shadow() != null) {
+        rest = shadow(c.lease, c.request);
       }
     } catch (EdgeException e) {
-      status = e.status();
-      response = new JsonObject().put("error", e.getMessage()).toBuffer();
+      c.status = e.status();
+      c.response = new JsonObject().put("error", e.getMessage()).toBuffer();
     } catch (Throwable e) {
-      log.error("{}: inference failed", id, e);
-      status = 500;
-      response = new JsonObject().put("error", "inference failed: " + e.getMessage()).toBuffer();
+      log.error("{}: inference failed", c.session().id(), e);
+      c.status = 500;
+      c.response = new JsonObject().put("error", "inference failed: " + e.getMessage()).toBuffer();
     } finally {
       inFlight.decrementAndGet();
     }
     rest.close();
-    int finalStatus = status;
-    Buffer finalResponse = response;
-    context.runOnContext(
-        v -> {
-          ctx.response()
-              .setStatusCode(finalStatus)
-              .putHeader("content-type", JSON)
-              .putHeader(VERSION_HEADER, Integer.toString(id.version()))
-              .putHeader(VARIANT_HEADER, id.variant())
-              .end(finalResponse);
-          metrics.request(name, id, finalStatus, System.nanoTime() - t0);
-        });
+  }
+
+  /** Writes one answer (on its event loop) and counts it. */
+  private void respond(InferenceCall c) {
+    ModelId id = c.session().id();
+    io.vertx.core.http.HttpServerResponse response = c.ctx.response();
+    response
+        .setStatusCode(c.status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+        .putHeader(VERSION, Integer.toString(id.version()))
+        .putHeader(VARIANT, id.variant());
+    if (c.overloaded) {
+      response.putHeader(RETRY_AFTER, ONE);
+    }
+    response.end(c.response);
+    metrics.request(c.model, id, c.status, System.nanoTime() - c.startNanos);
   }
 
   /** The requested outputs, in the requested order (all of them when none was requested). */

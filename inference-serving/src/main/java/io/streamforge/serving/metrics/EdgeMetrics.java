@@ -1,5 +1,7 @@
 package io.streamforge.serving.metrics;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -33,7 +35,8 @@ public final class EdgeMetrics {
   private final Counter swaps;
   private final Counter streamDrops;
   private volatile IntSupplier streamClients = () -> 0;
-  private final ConcurrentHashMap<WindowKey, Window> windows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ModelId, Window> windows = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ModelId, Series> series = new ConcurrentHashMap<>();
 
   /**
    * @param queueDepth how many inference tasks wait or run right now
@@ -112,18 +115,61 @@ public final class EdgeMetrics {
 
   /** Records one answered inference request; {@code id} is null when no version was chosen. */
   public void request(String model, ModelId id, int status, long nanos) {
-    String version = id == null ? "" : Integer.toString(id.version());
-    String variant = id == null ? "" : id.variant();
-    requests.labelValues(model, version, variant, Integer.toString(status)).inc();
-    if (id != null) {
-      latency.labelValues(model, version, variant).observe(nanos / 1e9);
-      windows.computeIfAbsent(new WindowKey(id), k -> new Window()).add(nanos, status >= 400);
+    if (id == null || !id.model().equals(model)) {
+      String version = id == null ? "" : Integer.toString(id.version());
+      String variant = id == null ? "" : id.variant();
+      requests.labelValues(model, version, variant, Integer.toString(status)).inc();
+      if (id != null) {
+        latency.labelValues(model, version, variant).observe(nanos / 1e9);
+        window(id).add(nanos, status >= 400);
+      }
+      return;
+    }
+    Series s = series.computeIfAbsent(id, Series::new);
+    s.requests(status).inc();
+    s.latency.observe(nanos / 1e9);
+    window(id).add(nanos, status >= 400);
+  }
+
+  private Window window(ModelId id) {
+    Window w = windows.get(id);
+    return w != null ? w : windows.computeIfAbsent(id, k -> new Window());
+  }
+
+  /**
+   * The series of one model version and variant, looked up once instead of on every request (a
+   * label lookup builds a list of the label values and hashes it).
+   */
+  private final class Series {
+    final String[] labels;
+    final DistributionDataPoint latency;
+    volatile CounterDataPoint ok;
+    final ConcurrentHashMap<Integer, CounterDataPoint> others = new ConcurrentHashMap<>();
+
+    Series(ModelId id) {
+      labels = new String[] {id.model(), Integer.toString(id.version()), id.variant()};
+      latency = EdgeMetrics.this.latency.labelValues(labels);
+    }
+
+    CounterDataPoint requests(int status) {
+      if (status == 200) {
+        CounterDataPoint c = ok;
+        if (c == null) {
+          ok = c = counter(200);
+        }
+        return c;
+      }
+      return others.computeIfAbsent(status, this::counter);
+    }
+
+    private CounterDataPoint counter(int status) {
+      return requests.labelValues(labels[0], labels[1], labels[2], Integer.toString(status));
     }
   }
 
   /** Records a shadow run (the canary's copy): counted in the per-second windows only. */
   public void shadow(ModelId id, long nanos, boolean failed) {
-    windows.computeIfAbsent(new WindowKey(id), k -> new Window()).add(nanos, failed);
+    window(id).add(nanos, failed);
   }
 
   public void batch(ModelId id, int size) {
@@ -162,10 +208,10 @@ public final class EdgeMetrics {
   /** Takes the current windows and starts new ones. */
   public Map<ModelId, Aggregate> drain() {
     Map<ModelId, Aggregate> out = new HashMap<>();
-    for (WindowKey k : new ArrayList<>(windows.keySet())) {
+    for (ModelId k : new ArrayList<>(windows.keySet())) {
       Window w = windows.remove(k);
       if (w != null) {
-        out.put(k.id(), w.aggregate());
+        out.put(k, w.aggregate());
       }
     }
     return out;
@@ -173,8 +219,6 @@ public final class EdgeMetrics {
 
   /** One window's figures. */
   public record Aggregate(long count, long errors, double p50Ms, double p95Ms, double p99Ms) {}
-
-  private record WindowKey(ModelId id) {}
 
   private static final class Window {
     private long[] nanos = new long[64];
@@ -210,6 +254,6 @@ public final class EdgeMetrics {
 
   /** Every window's key, for tests. */
   List<ModelId> windowKeys() {
-    return windows.keySet().stream().map(WindowKey::id).toList();
+    return List.copyOf(windows.keySet());
   }
 }

@@ -6,17 +6,22 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 
-/** The Open Inference Protocol datatypes this edge serves, with their ONNX element types. */
+/**
+ * The Open Inference Protocol datatypes this edge serves, with their ONNX element types. {@code
+ * BYTES} is the protocol's string type: ONNX {@code STRING} tensors (categorical columns), sent as
+ * JSON strings.
+ */
 public enum DataType {
   BOOL(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL),
   INT32(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32),
   INT64(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64),
   FP32(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT),
-  FP64(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE);
+  FP64(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE),
+  BYTES(OnnxTensorType.ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
 
   /** Datatypes of the protocol that this edge refuses explicitly. */
   private static final Set<String> KNOWN_UNSUPPORTED =
-      Set.of("UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "FP16", "BF16", "BYTES");
+      Set.of("UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "FP16", "BF16");
 
   private final OnnxTensorType onnx;
 

@@ -85,6 +85,10 @@ public final class ModelSession {
       options.setIntraOpNumThreads(Math.max(1, intraOpThreads));
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      // The edge's parallelism comes from concurrent requests on the worker pool: intra-op threads
+      // that spin while waiting for work would burn the cores those requests need.
+      options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      options.addConfigEntry("session.inter_op.allow_spinning", "0");
       session = env.createSession(onnx, options);
     } catch (OrtException e) {
       throw new ModelLoadException(id + " cannot be loaded: " + e.getMessage(), e);
@@ -176,6 +180,11 @@ public final class ModelSession {
       case INT64 -> new long[n];
       case FP32 -> new float[n];
       case FP64 -> new double[n];
+      case BYTES -> {
+        String[] a = new String[n];
+        java.util.Arrays.fill(a, "");
+        yield a;
+      }
     };
   }
 
@@ -262,8 +271,9 @@ public final class ModelSession {
     }
     Map<String, OnnxTensor> feed = new LinkedHashMap<>();
     try {
+      int index = 0;
       for (Tensor t : in) {
-        feed.put(t.name(), toOnnx(env, t));
+        feed.put(t.name(), toOnnx(env, t, index++));
       }
       List<String> names = new ArrayList<>();
       if (requested.isEmpty()) {
@@ -284,10 +294,51 @@ public final class ModelSession {
     }
   }
 
-  private static OnnxTensor toOnnx(OrtEnvironment env, Tensor t) throws OrtException {
+  /**
+   * Per worker thread, direct buffers that input tensors are copied into: ONNX Runtime reads a
+   * direct buffer in place, while a heap array would be copied into a fresh direct buffer (an
+   * allocation and a cleaner per request). A buffer is reused only after the tensor over it is
+   * closed, which {@link #run} does before it returns, on the same thread.
+   */
+  private static final ThreadLocal<DirectBuffers> DIRECT =
+      ThreadLocal.withInitial(DirectBuffers::new);
+
+  /** Grown on demand, one per input position; inputs over {@link #MAX_BYTES} are not pooled. */
+  private static final class DirectBuffers {
+    static final int MAX_BYTES = 1 << 20;
+    private ByteBuffer[] buffers = new ByteBuffer[4];
+
+    /** A direct buffer of exactly {@code bytes} bytes for input {@code index}, or null. */
+    ByteBuffer get(int index, int bytes) {
+      if (bytes > MAX_BYTES) {
+        return null;
+      }
+      if (index >= buffers.length) {
+        buffers = java.util.Arrays.copyOf(buffers, index + 1);
+      }
+      ByteBuffer b = buffers[index];
+      if (b == null || b.capacity() < bytes) {
+        b = ByteBuffer.allocateDirect(Math.max(bytes, 256)).order(ByteOrder.nativeOrder());
+        buffers[index] = b;
+      }
+      b.clear().limit(bytes);
+      return b;
+    }
+  }
+
+  private static OnnxTensor toOnnx(OrtEnvironment env, Tensor t, int index) throws OrtException {
     long[] shape = t.shape();
     return switch (t.datatype()) {
-      case FP32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap((float[]) t.data()), shape);
+      case FP32 -> {
+        float[] a = (float[]) t.data();
+        ByteBuffer direct = DIRECT.get().get(index, a.length * Float.BYTES);
+        if (direct == null) {
+          yield OnnxTensor.createTensor(env, FloatBuffer.wrap(a), shape);
+        }
+        FloatBuffer f = direct.asFloatBuffer();
+        f.put(a).flip();
+        yield OnnxTensor.createTensor(env, f, shape);
+      }
       case FP64 -> OnnxTensor.createTensor(env, DoubleBuffer.wrap((double[]) t.data()), shape);
       case INT64 -> OnnxTensor.createTensor(env, LongBuffer.wrap((long[]) t.data()), shape);
       case INT32 -> OnnxTensor.createTensor(env, IntBuffer.wrap((int[]) t.data()), shape);
@@ -300,10 +351,11 @@ public final class ModelSession {
         bytes.flip();
         yield OnnxTensor.createTensor(env, bytes, shape, OnnxJavaType.BOOL);
       }
+      case BYTES -> OnnxTensor.createTensor(env, (String[]) t.data(), shape);
     };
   }
 
-  private static Tensor fromOnnx(String name, OnnxTensor v) {
+  private static Tensor fromOnnx(String name, OnnxTensor v) throws OrtException {
     TensorInfo info = v.getInfo();
     long[] shape = info.getShape();
     DataType type =
@@ -312,7 +364,10 @@ public final class ModelSession {
     Object data =
         switch (type) {
           case FP32 -> {
-            FloatBuffer b = v.getFloatBuffer();
+            FloatBuffer b = v.getFloatBuffer(); // a fresh heap copy: take its array as it is
+            if (b.hasArray() && b.arrayOffset() == 0 && b.array().length == b.remaining()) {
+              yield b.array();
+            }
             float[] a = new float[b.remaining()];
             b.get(a);
             yield a;
@@ -343,8 +398,29 @@ public final class ModelSession {
             }
             yield a;
           }
+          case BYTES -> {
+            String[] a = new String[Tensor.elements(shape)];
+            flattenStrings(v.getValue(), a, 0);
+            yield a;
+          }
         };
     return new Tensor(name, type, shape, data);
+  }
+
+  /** Copies a string tensor's value (a String or nested String arrays) in row-major order. */
+  private static int flattenStrings(Object value, String[] out, int at) {
+    if (value instanceof String s) {
+      out[at] = s;
+      return at + 1;
+    }
+    if (value instanceof String[] a) {
+      System.arraycopy(a, 0, out, at, a.length);
+      return at + a.length;
+    }
+    for (Object o : (Object[]) value) {
+      at = flattenStrings(o, out, at);
+    }
+    return at;
   }
 
   @Override

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * A tensor of a request or response: name, datatype, shape and the data in row-major order as a
  * primitive array ({@code boolean[]}, {@code int[]}, {@code long[]}, {@code float[]}, {@code
- * double[]} for BOOL, INT32, INT64, FP32, FP64).
+ * double[]} for BOOL, INT32, INT64, FP32, FP64), or a {@code String[]} for BYTES.
  */
 public record Tensor(String name, DataType datatype, long[] shape, Object data) {
   public Tensor {
@@ -41,11 +41,13 @@ public record Tensor(String name, DataType datatype, long[] shape, Object data) 
       return a.length;
     } else if (data instanceof boolean[] a) {
       return a.length;
+    } else if (data instanceof String[] a) {
+      return a.length;
     }
     throw new IllegalArgumentException("unsupported data " + data.getClass());
   }
 
-  /** Value {@code i} as a boxed number or boolean. */
+  /** Value {@code i} as a boxed number or boolean, or a string. */
   public Object get(int i) {
     if (data instanceof float[] a) {
       return a[i];
@@ -54,6 +56,8 @@ public record Tensor(String name, DataType datatype, long[] shape, Object data) 
     } else if (data instanceof long[] a) {
       return a[i];
     } else if (data instanceof int[] a) {
+      return a[i];
+    } else if (data instanceof String[] a) {
       return a[i];
     }
     return ((boolean[]) data)[i];

@@ -108,6 +108,18 @@ public final class BenchEdgeCommand implements Callable<Integer> {
   long batchDelayMs;
 
   @Option(
+      names = "--second-model",
+      split = ",",
+      defaultValue = "784,512,256,10",
+      description = {
+        "A second, larger MLP measured at the largest concurrency only, in-process, on the edge and"
+            + " with batching, so that inference is a bigger share of a request (features, hidden"
+            + " sizes, classes; default ${DEFAULT-VALUE}; 0 to skip). Its rows are labelled with its"
+            + " layer sizes; the main figures stay those of the first model."
+      })
+  List<Integer> secondModel;
+
+  @Option(
       names = "--swap-every-ms",
       defaultValue = "250",
       description = "Interval between swaps in the swap run (default ${DEFAULT-VALUE}).")
@@ -134,16 +146,10 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     Path script = Files.createTempFile("streamforge-bench-", ".lua");
     try {
       Files.writeString(body, requestBody(features));
-      Files.writeString(
-          script,
-          "wrk.method = \"POST\"\n"
-              + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-              + "local f = io.open(\""
-              + body
-              + "\", \"r\")\nwrk.body = f:read(\"*a\")\nf:close()\n");
+      Files.writeString(script, script(body));
 
       for (int c : concurrency) {
-        loads.add(inProcess(model, c));
+        loads.add(inProcess(model, features, c));
       }
       try (Edge edge = Edge.start(sized(EdgeConfig.defaults().withHttpPort(0)), null, null)) {
         edge.deploy(MODEL, 1, model, true);
@@ -201,9 +207,66 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       Files.deleteIfExists(body);
       Files.deleteIfExists(script);
     }
+    if (secondModel.size() >= 3) {
+      loads.addAll(second());
+    }
     print(loads, System.out);
     swapLatencyOverKafka();
     return 0;
+  }
+
+  /** The second model's label, its layer sizes: {@code [784-512-256-10]}. */
+  private String secondLabel() {
+    return secondModel.stream()
+        .map(String::valueOf)
+        .collect(java.util.stream.Collectors.joining("-", "[", "]"));
+  }
+
+  /**
+   * The second, larger model at the largest concurrency: in-process ORT, the edge, the edge with
+   * batching.
+   */
+  private List<Load> second() throws Exception {
+    int f = secondModel.get(0);
+    List<Integer> h = secondModel.subList(1, secondModel.size() - 1);
+    int k = secondModel.get(secondModel.size() - 1);
+    int c = concurrency.get(concurrency.size() - 1);
+    String label = " " + secondLabel();
+    log.info("second model {}", label);
+    byte[] model = mlp(f, h, k, 1);
+    List<Load> out = new ArrayList<>();
+    Load ort = inProcess(model, f, c);
+    out.add(new Load(ort.name() + label, c, ort.requestsPerSecond(), ort.p50Ms(), ort.p99Ms()));
+    Path body = Files.createTempFile("streamforge-bench-", ".json");
+    Path script = Files.createTempFile("streamforge-bench-", ".lua");
+    try {
+      Files.writeString(body, requestBody(f));
+      Files.writeString(script, script(body));
+      for (boolean batching : new boolean[] {false, true}) {
+        EdgeConfig config = sized(EdgeConfig.defaults().withHttpPort(0));
+        if (batching) {
+          config = config.withBatching(batchSize, Duration.ofMillis(batchDelayMs));
+        }
+        try (Edge edge = Edge.start(config, null, null)) {
+          edge.deploy(MODEL, 1, model, true);
+          wrk("warm-up", edge.port(), 8, script, 3);
+          out.add(
+              wrk((batching ? "edge batching" : "edge") + label, edge.port(), c, script, duration));
+        }
+      }
+    } finally {
+      Files.deleteIfExists(body);
+      Files.deleteIfExists(script);
+    }
+    return out;
+  }
+
+  private static String script(Path body) {
+    return "wrk.method = \"POST\"\n"
+        + "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        + "local f = io.open(\""
+        + body
+        + "\", \"r\")\nwrk.body = f:read(\"*a\")\nf:close()\n";
   }
 
   /**
@@ -217,7 +280,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
   }
 
   /** ONNX Runtime in this JVM: c threads calling one session with one row each. */
-  private Load inProcess(byte[] model, int c) throws Exception {
+  private Load inProcess(byte[] model, int features, int c) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(EdgeConfig.defaults().intraOpThreads());
@@ -327,11 +390,11 @@ public final class BenchEdgeCommand implements Callable<Integer> {
 
   private void print(List<Load> loads, java.io.PrintStream out) {
     out.printf(
-        "%n%-22s %5s %12s %10s %10s%n", "benchmark", "conc", "2xx req/s", "p50 ms", "p99 ms");
+        "%n%-40s %5s %12s %10s %10s%n", "benchmark", "conc", "2xx req/s", "p50 ms", "p99 ms");
     for (Load l : loads) {
       out.printf(
           Locale.ROOT,
-          "%-22s %5d %,12.0f %10.3f %10.3f%n",
+          "%-40s %5d %,12.0f %10.3f %10.3f%n",
           l.name(),
           l.concurrency(),
           l.requestsPerSecond(),
@@ -358,6 +421,23 @@ public final class BenchEdgeCommand implements Callable<Integer> {
           "batching / unbatched edge at c=%d: %.2fx throughput%n",
           top,
           batching.requestsPerSecond() / plain.requestsPerSecond());
+    }
+    if (secondModel.size() >= 3) {
+      String label = " " + secondLabel();
+      Load ort = find(loads, "in-process ORT" + label, top);
+      Load edge = find(loads, "edge" + label, top);
+      Load batched = find(loads, "edge batching" + label, top);
+      if (ort != null && edge != null && batched != null) {
+        out.printf(
+            Locale.ROOT,
+            "second model%s at c=%d: edge / in-process %.2fx, batching / unbatched edge %.2fx,"
+                + " batching / in-process %.2fx%n",
+            label,
+            top,
+            edge.requestsPerSecond() / ort.requestsPerSecond(),
+            batched.requestsPerSecond() / edge.requestsPerSecond(),
+            batched.requestsPerSecond() / ort.requestsPerSecond());
+      }
     }
     Load steady =
         loads.stream().filter(l -> l.name().equals("edge steady")).findFirst().orElse(null);
