@@ -39,6 +39,10 @@ import reactor.core.scheduler.Schedulers;
 public final class KafkaBatchFeed implements BatchFeed {
   private final DatasetManifest manifest;
   private final TensorConverter converter;
+
+  /** Float columns to rows in bulk (feed thread only). */
+  private final ColumnsToRows rowsOut;
+
   private final List<DatasetReader> readers = new ArrayList<>();
   private final Scheduler scheduler;
   private final int prefetch;
@@ -75,6 +79,7 @@ public final class KafkaBatchFeed implements BatchFeed {
         throw new IllegalArgumentException("dataset " + manifest.key() + " has no partitions");
       }
       this.converter = new TensorConverter(readers.get(0).schema(), features, label);
+      this.rowsOut = new ColumnsToRows(converter.featureColumns());
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -288,7 +293,9 @@ public final class KafkaBatchFeed implements BatchFeed {
       int rows = batch.rowCount();
       float[] x = new float[rows * converter.featureCount()];
       float[] y = new float[rows];
-      converter.features(batch.root(), x, 0);
+      if (!rowsOut.features(batch.root(), x)) {
+        converter.features(batch.root(), x, 0);
+      }
       converter.labels(batch.root(), y, 0);
       return new TensorBatch(batch.metadata().sequence(), rows, converter.featureCount(), x, y);
     }
