@@ -17,6 +17,7 @@ import io.streamforge.training.core.TrainingListener;
 import io.streamforge.training.data.BatchFeed;
 import io.streamforge.training.data.KafkaBatchFeed;
 import io.streamforge.training.data.TensorBatch;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.slf4j.Logger;
@@ -35,15 +37,23 @@ import reactor.core.publisher.Flux;
 /**
  * {@code streamforge bench train}: the same training job fed from Kafka and from the same batches
  * preloaded in memory, in one run: epoch times, their ratio, the share of step time spent waiting
- * for data, and samples per second.
+ * for data, samples per second and the process's CPU time per epoch.
+ *
+ * <p>One training run whose epochs alternate between the two feeds in pairs, in ABBA order (Kafka
+ * then memory, memory then Kafka, ...), after warm-up pairs that are not measured: both feeds train
+ * the same network at the same point of the run, and a drift of the machine's speed (JIT, other
+ * processes) falls on both sides alike instead of on whichever went first. The ratio reported is
+ * the median of the pairs' ratios. Every Kafka epoch reads the whole dataset from the broker again;
+ * the preloaded batches were read from it once, before the run.
  */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Trains the same MLP job twice on a synthetic dataset published to an embedded broker: fed"
-          + " from Kafka, then from the same batches preloaded in memory; prints epoch times,"
-          + " their ratio, data-wait share and samples/s."
+      "Trains one MLP job on a synthetic dataset published to an embedded broker, its epochs"
+          + " alternating (ABBA pairs) between a feed from Kafka and the same batches preloaded"
+          + " in memory; prints epoch times, their ratio, data-wait share, samples/s and CPU"
+          + " seconds per epoch."
     })
 public final class BenchTrainCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(BenchTrainCommand.class);
@@ -81,21 +91,34 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--epochs",
-      defaultValue = "5",
-      description = "Epochs per run (default ${DEFAULT-VALUE}).")
+      defaultValue = "10",
+      description =
+          "Measured epochs per feed: pairs of one Kafka and one in-memory epoch (default"
+              + " ${DEFAULT-VALUE}).")
   int epochs;
+
+  @Option(
+      names = "--warm-up",
+      defaultValue = "2",
+      description = "Pairs of epochs trained first and not measured (default ${DEFAULT-VALUE}).")
+  int warmUp;
 
   @Override
   public Integer call() throws Exception {
+    if (epochs < 1 || warmUp < 0) {
+      throw new IllegalArgumentException("--epochs must be at least 1 and --warm-up at least 0");
+    }
     log.info(
-        "configuration: rows={}, features={}, model {}-{}-{}, batch {}, epochs {}",
+        "configuration: rows={}, features={}, model {}-{}-{}, batch {}, {} measured + {} warm-up"
+            + " pairs of epochs (Kafka, in-memory; ABBA)",
         rows,
         features,
         features,
         hidden,
         classes,
         batchSize,
-        epochs);
+        epochs,
+        warmUp);
     Path dir = Files.createTempDirectory("streamforge-bench-train-");
     try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0, Map.of());
         BufferAllocator allocator = Allocators.child("bench-train")) {
@@ -132,7 +155,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
               new TrainingJob.Architecture("mlp", hidden, "relu", 0.0, false, Map.of()),
               defaults.optimizer(),
               batchSize,
-              epochs,
+              2 * (warmUp + epochs),
               defaults.seed(),
               defaults.validationFraction(),
               0,
@@ -140,38 +163,73 @@ public final class BenchTrainCommand implements Callable<Integer> {
               Map.of(),
               defaults.submittedAt());
 
-      Run kafka;
-      Run memory;
+      double load0 = loadAverage();
+      List<Epoch> measured;
       try (KafkaBatchFeed feed =
           new KafkaBatchFeed(clients, m.dataset(), m.version(), null, "label", allocator, 4)) {
         Preprocessing prep =
             Preprocessing.scan(feed, job.task(), job.validationFraction(), feed.labelColumn());
         List<TensorBatch> batches = feed.epoch().collectList().block();
-        try (BatchFeed preloaded = new Preloaded(feed, batches)) {
-          // Warm-up (JIT, PyTorch's allocator), not measured: one epoch from memory.
-          run("warm-up", withEpochs(job, 1), preloaded, prep);
-          kafka = run("fed from Kafka", job, feed, prep);
-          memory = run("preloaded in memory", job, preloaded, prep);
-        }
+        Alternating alternating = new Alternating(feed, new Preloaded(feed, batches));
+        new JobTrainer()
+            .train(
+                job,
+                alternating,
+                prep,
+                new TrainingListener() {
+                  @Override
+                  public void epochEnd(EpochSummary summary) {
+                    alternating.ended(summary);
+                  }
+                });
+        List<Epoch> all = alternating.epochs();
+        measured = List.copyOf(all.subList(2 * warmUp, all.size()));
       }
+      double load1 = loadAverage();
+      for (Epoch e : measured) {
+        log.info(
+            "pair {}: {} epoch {} s, data wait {} s, CPU {} s",
+            e.pair(),
+            e.kafka() ? "Kafka" : "in-memory",
+            e.seconds(),
+            e.dataWaitSeconds(),
+            e.cpuSeconds());
+      }
+      Run kafka = Run.of("fed from Kafka", measured, true);
+      Run memory = Run.of("preloaded in memory", measured, false);
       System.out.printf(
-          "%n%-22s %16s %14s %16s %12s%n",
-          "run", "epoch s (median)", "epochs (s)", "data wait share", "samples/s");
+          "%n%-20s %6s %12s %14s %10s %11s %16s%n",
+          "feed", "epochs", "epoch s med", "min..max", "data wait", "samples/s", "CPU s/epoch med");
       for (Run r : List.of(kafka, memory)) {
         System.out.printf(
             Locale.ROOT,
-            "%-22s %16.3f %14s %15.1f%% %,12.0f%n",
+            "%-20s %6d %12.3f %14s %9.1f%% %,11.0f %16.3f%n",
             r.name(),
-            r.medianEpochSeconds(),
-            Arrays.toString(
-                Arrays.stream(r.epochSeconds()).map(s -> Math.round(s * 1000) / 1000.0).toArray()),
+            r.epochs(),
+            r.medianSeconds(),
+            String.format(Locale.ROOT, "%.3f..%.3f", r.minSeconds(), r.maxSeconds()),
             100 * r.dataWaitShare(),
-            r.samplesPerSecond());
+            r.samplesPerSecond(),
+            r.medianCpuSeconds());
       }
       System.out.printf(
           Locale.ROOT,
-          "epoch-time ratio Kafka / in-memory: %.3f%n",
-          kafka.medianEpochSeconds() / memory.medianEpochSeconds());
+          "epoch-time ratio Kafka / in-memory: %.3f (median of %d ABBA pairs' ratios; ratio of"
+              + " the medians %.3f)%n",
+          medianPairRatio(measured),
+          epochs,
+          kafka.medianSeconds() / memory.medianSeconds());
+      System.out.printf(
+          Locale.ROOT,
+          "feed CPU: %.3f s per epoch (process CPU of a Kafka epoch minus an in-memory one,"
+              + " medians)%n",
+          kafka.medianCpuSeconds() - memory.medianCpuSeconds());
+      System.out.printf(
+          Locale.ROOT,
+          "machine: %d cores, load average %.2f at the start, %.2f at the end%n",
+          Runtime.getRuntime().availableProcessors(),
+          load0,
+          load1);
     } finally {
       try (var paths = Files.walk(dir)) {
         paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -180,62 +238,181 @@ public final class BenchTrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static TrainingJob withEpochs(TrainingJob j, int epochs) {
-    return new TrainingJob(
-        j.jobId(),
-        j.workflowId(),
-        j.trialId(),
-        j.model(),
-        j.dataset(),
-        j.datasetVersion(),
-        j.label(),
-        j.features(),
-        j.task(),
-        j.preprocessing(),
-        j.architecture(),
-        j.optimizer(),
-        j.batchSize(),
-        epochs,
-        j.seed(),
-        j.validationFraction(),
-        j.patience(),
-        j.device(),
-        j.params(),
-        j.submittedAt());
-  }
+  /**
+   * One measured epoch.
+   *
+   * @param kafka fed from Kafka (else from memory)
+   * @param pair the pair it belongs to
+   * @param cpuSeconds the process's CPU time from the epoch's start to its end (evaluation
+   *     included, the same for both feeds)
+   */
+  record Epoch(
+      boolean kafka,
+      int pair,
+      double seconds,
+      double dataWaitSeconds,
+      double samplesPerSecond,
+      double cpuSeconds) {}
 
-  /** One training run's per-epoch figures. */
-  record Run(String name, double[] epochSeconds, double dataWaitShare, double samplesPerSecond) {
-    double medianEpochSeconds() {
-      double[] s = epochSeconds.clone();
-      Arrays.sort(s);
-      return s[s.length / 2];
+  /** One feed's measured epochs. */
+  record Run(String name, List<Epoch> list) {
+    static Run of(String name, List<Epoch> all, boolean kafka) {
+      return new Run(name, all.stream().filter(e -> e.kafka() == kafka).toList());
+    }
+
+    int epochs() {
+      return list.size();
+    }
+
+    double medianSeconds() {
+      return median(list.stream().mapToDouble(Epoch::seconds).toArray());
+    }
+
+    double minSeconds() {
+      return list.stream().mapToDouble(Epoch::seconds).min().orElse(Double.NaN);
+    }
+
+    double maxSeconds() {
+      return list.stream().mapToDouble(Epoch::seconds).max().orElse(Double.NaN);
+    }
+
+    double medianCpuSeconds() {
+      return median(list.stream().mapToDouble(Epoch::cpuSeconds).toArray());
+    }
+
+    double samplesPerSecond() {
+      return median(list.stream().mapToDouble(Epoch::samplesPerSecond).toArray());
+    }
+
+    double dataWaitShare() {
+      return list.stream().mapToDouble(Epoch::dataWaitSeconds).sum()
+          / list.stream().mapToDouble(Epoch::seconds).sum();
     }
   }
 
-  private static Run run(String name, TrainingJob job, BatchFeed feed, Preprocessing prep) {
-    List<EpochSummary> epochs = new ArrayList<>();
-    new JobTrainer()
-        .train(
-            job,
-            feed,
-            prep,
-            new TrainingListener() {
-              @Override
-              public void epochEnd(EpochSummary summary) {
-                epochs.add(summary);
-              }
-            });
-    double[] seconds = epochs.stream().mapToDouble(e -> e.metrics().get("epoch_time_s")).toArray();
-    double wait = epochs.stream().mapToDouble(e -> e.metrics().get("data_wait_s")).sum();
-    double total = Arrays.stream(seconds).sum();
-    double samples =
-        epochs.stream()
-            .mapToDouble(e -> e.metrics().get("samples_per_s"))
-            .sorted()
-            .toArray()[epochs.size() / 2];
-    log.info("{}: epochs {} s, data wait {} s", name, Arrays.toString(seconds), wait);
-    return new Run(name, seconds, wait / total, samples);
+  static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    int n = s.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  /** The median over pairs of (Kafka epoch time / in-memory epoch time). */
+  static double medianPairRatio(List<Epoch> epochs) {
+    Map<Integer, double[]> pairs = new TreeMap<>();
+    for (Epoch e : epochs) {
+      pairs.computeIfAbsent(e.pair(), p -> new double[2])[e.kafka() ? 0 : 1] = e.seconds();
+    }
+    return median(pairs.values().stream().mapToDouble(p -> p[0] / p[1]).toArray());
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static double processCpuSeconds() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() / 1e9
+        : Double.NaN;
+  }
+
+  /**
+   * Epochs from Kafka and from memory in ABBA pairs: epochs 2p and 2p+1 form pair p, Kafka first in
+   * even pairs and second in odd ones.
+   *
+   * <p>At the end of a Kafka epoch the feed reads the next Kafka epoch's first batches while the
+   * trainer evaluates. Before an in-memory epoch that follows a Kafka one, this waits for that
+   * read-ahead to finish and counts its CPU to the Kafka epoch, so that none of the feed's work
+   * lands in an in-memory epoch.
+   */
+  private static final class Alternating implements BatchFeed {
+    private final KafkaBatchFeed kafka;
+    private final Preloaded memory;
+    private final List<Epoch> epochs = new ArrayList<>();
+    private int started;
+    private boolean fromKafka;
+    private double cpuAtStart;
+    private double cpuAtEnd;
+
+    Alternating(KafkaBatchFeed kafka, Preloaded memory) {
+      this.kafka = kafka;
+      this.memory = memory;
+    }
+
+    @Override
+    public List<String> featureColumns() {
+      return kafka.featureColumns();
+    }
+
+    @Override
+    public String labelColumn() {
+      return kafka.labelColumn();
+    }
+
+    @Override
+    public String contentHash() {
+      return kafka.contentHash();
+    }
+
+    @Override
+    public String describe() {
+      return kafka.describe() + " (alternating with its preloaded batches)";
+    }
+
+    @Override
+    public Flux<TensorBatch> epoch() {
+      int pair = started / 2;
+      boolean firstOfPair = started % 2 == 0;
+      boolean next = (pair % 2 == 0) == firstOfPair;
+      if (!next && fromKafka) {
+        settleReadAhead();
+      }
+      fromKafka = next;
+      started++;
+      cpuAtStart = processCpuSeconds();
+      return fromKafka ? kafka.epoch() : memory.epoch();
+    }
+
+    /** Waits for the feed's read-ahead and counts its CPU to the last (Kafka) epoch. */
+    void settleReadAhead() {
+      kafka.awaitReadAhead();
+      if (!epochs.isEmpty() && epochs.get(epochs.size() - 1).kafka()) {
+        Epoch last = epochs.remove(epochs.size() - 1);
+        epochs.add(
+            new Epoch(
+                true,
+                last.pair(),
+                last.seconds(),
+                last.dataWaitSeconds(),
+                last.samplesPerSecond(),
+                last.cpuSeconds() + processCpuSeconds() - cpuAtEnd));
+      }
+    }
+
+    void ended(EpochSummary s) {
+      cpuAtEnd = processCpuSeconds();
+      epochs.add(
+          new Epoch(
+              fromKafka,
+              (started - 1) / 2,
+              s.metrics().get("epoch_time_s"),
+              s.metrics().get("data_wait_s"),
+              s.metrics().get("samples_per_s"),
+              cpuAtEnd - cpuAtStart));
+    }
+
+    /** Every epoch so far, in order. */
+    List<Epoch> epochs() {
+      if (fromKafka) {
+        settleReadAhead();
+        fromKafka = false;
+      }
+      return List.copyOf(epochs);
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** The same batches, held in memory: the data path's cost removed. */

@@ -79,6 +79,14 @@ class BlockingSourceBridgeTest {
     }
   }
 
+  private static void awaitReleased(CountingSource source) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!source.released.get() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(source.released).isTrue();
+  }
+
   private static void awaitSize(List<?> list, int size) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (list.size() < size && System.nanoTime() < deadline) {
@@ -113,7 +121,7 @@ class BlockingSourceBridgeTest {
         .as("threads that pulled the source")
         .hasSize(1)
         .allMatch(n -> n.startsWith("bridge-test-"));
-    assertThat(source.released).isTrue();
+    awaitReleased(source); // released just after the terminal signal
   }
 
   @Test
@@ -137,7 +145,7 @@ class BlockingSourceBridgeTest {
     assertThat(sub.done.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(sub.received).containsExactly(0, 1, 2);
     assertThat(sub.error.get()).hasMessage("bad batch 3");
-    assertThat(source.released).isTrue();
+    awaitReleased(source); // released just after the terminal signal
   }
 
   @Test

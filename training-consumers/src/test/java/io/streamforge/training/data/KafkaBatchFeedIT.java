@@ -102,6 +102,41 @@ class KafkaBatchFeedIT {
   }
 
   @Test
+  void anEpochCutShortOrStoppedReleasesWhatItReadAheadAndTheNextEpochIsWhole(
+      SharedKafka.Cluster cluster) throws Exception {
+    String name = cluster.uniqueName("iris-feed-cut");
+    publish(name, Datasets.file("iris.csv"));
+    try (KafkaBatchFeed feed =
+        new KafkaBatchFeed(clients, name, null, null, "label", allocator, 2)) {
+      assertThat(feed.epoch().take(3).collectList().block(Duration.ofSeconds(60)))
+          .extracting(TensorBatch::sequence)
+          .containsExactly(0L, 1L, 2L);
+      assertThat(feed.epoch().collectList().block(Duration.ofSeconds(60))).hasSize(10);
+
+      java.util.concurrent.atomic.AtomicInteger handed =
+          new java.util.concurrent.atomic.AtomicInteger();
+      feed.stopWhen(() -> handed.get() >= 4);
+      List<Long> seen = new java.util.ArrayList<>();
+      assertThatThrownBy(
+              () ->
+                  feed.epoch()
+                      .doOnNext(
+                          b -> {
+                            seen.add(b.sequence());
+                            handed.incrementAndGet();
+                          })
+                      .blockLast(Duration.ofSeconds(60)))
+          .hasMessageContaining("reading " + feed.describe() + " was stopped");
+      assertThat(seen).containsExactly(0L, 1L, 2L, 3L);
+
+      feed.stopWhen(() -> false);
+      assertThat(feed.epoch().collectList().block(Duration.ofSeconds(60)))
+          .extracting(TensorBatch::sequence)
+          .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+    }
+  }
+
+  @Test
   void aMissingDatasetOrColumnIsRefusedWithTheReason(SharedKafka.Cluster cluster) throws Exception {
     String name = cluster.uniqueName("iris-feed-bad");
     publish(name, Datasets.file("iris.csv"));
