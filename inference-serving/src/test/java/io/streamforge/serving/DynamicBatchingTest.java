@@ -213,6 +213,48 @@ class DynamicBatchingTest {
     }
   }
 
+  /**
+   * A model whose first dimension is fixed cannot batch: with batching on it runs request by
+   * request.
+   */
+  @Test
+  void aModelThatCannotBatchRunsAlone() throws Exception {
+    BlockedThreads loops = new BlockedThreads();
+    try (Edge edge =
+        Edge.start(
+            EdgeConfig.defaults()
+                .withHost("127.0.0.1")
+                .withHttpPort(0)
+                .withWorkers(2, 512)
+                .withBatching(16, Duration.ofMillis(5)),
+            null,
+            loops.vertx)) {
+      edge.deploy("fixed", 1, OnnxModels.fixedShape(), true);
+      Http http = new Http(edge.port());
+      List<CompletableFuture<Http.Response>> all = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        JsonArray data = new JsonArray().add(i).add(i + 0.5).add(-i).add(1);
+        JsonObject body =
+            new JsonObject()
+                .put("id", "f" + i)
+                .put("inputs", new JsonArray().add(tensor("x", "FP32", 2, 2, data)));
+        all.add(http.postAsync("/v2/models/fixed/infer", body.encode()));
+      }
+      for (int i = 0; i < all.size(); i++) {
+        Http.Response r = all.get(i).join();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().getString("id")).isEqualTo("f" + i);
+        EdgeConformanceTest.assertRows(
+            r.json().getJsonArray("outputs").getJsonObject(0).getJsonArray("data"),
+            new double[] {2.0 * i, 2 * i + 1, -2.0 * i, 2});
+      }
+      assertThat(batchSizes(http, "fixed")).containsExactly(40.0, 40.0); // 40 runs of one
+      loops.assertNoneBlocked();
+    } finally {
+      loops.close();
+    }
+  }
+
   static JsonObject tensor(String name, String datatype, int rows, int width, JsonArray data) {
     return new JsonObject()
         .put("name", name)

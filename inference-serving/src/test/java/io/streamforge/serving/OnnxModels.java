@@ -306,6 +306,15 @@ final class OnnxModels {
     }
   }
 
+  /** A model whose input has a fixed first dimension, {@code x} [2,2] → {@code y = x + x}. */
+  static byte[] fixedShape() {
+    GraphProto.Builder g = GraphProto.newBuilder().setName("fixed");
+    g.addInput(value("x", FLOAT, 2, 2));
+    g.addOutput(value("y", FLOAT, 2, 2));
+    g.addNode(node("Add", "y", "x", "x"));
+    return model(g);
+  }
+
   /** A model whose input is FP16, which the edge does not serve. */
   static byte[] halfPrecision() {
     GraphProto.Builder g = GraphProto.newBuilder().setName("half");

@@ -71,6 +71,10 @@ public final class EdgeServer {
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private HttpServer server;
 
+  /** Marks a model version whose signature cannot batch, so that it is checked once. */
+  private static final Batcher UNBATCHABLE =
+      new Batcher(null, 1, 0, null, null, null, calls -> {}, calls -> {});
+
   /**
    * @param rollouts the admin API's back end, or null when there is none (no Kafka)
    */
@@ -370,13 +374,14 @@ public final class EdgeServer {
     }
     Batcher b = batchers.get(session);
     if (b != null) {
-      return b;
-    }
-    if (!Batcher.batchable(session)) {
-      return null;
+      return b == UNBATCHABLE ? null : b;
     }
     if (batchers.size() > 64) {
-      batchers.keySet().removeIf(ModelSession::isClosed);
+      batchers.keySet().removeIf(ModelSession::isClosed); // versions swapped out
+    }
+    if (!Batcher.batchable(session)) {
+      batchers.putIfAbsent(session, UNBATCHABLE);
+      return null;
     }
     return batchers.computeIfAbsent(
         session,

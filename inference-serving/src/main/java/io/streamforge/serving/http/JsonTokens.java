@@ -37,6 +37,20 @@ interface JsonTokens {
   /** At a start token, skips to its matching end token; elsewhere does nothing. */
   void skipChildren() throws IOException;
 
+  /** Where {@link #readNumbers} puts numbers: integers as longs, the others as doubles. */
+  interface NumberSink {
+    void addLong(long value);
+
+    void addDouble(double value);
+  }
+
+  /**
+   * Inside an array, reads the run of numbers that comes next (none or more) into {@code sink} in
+   * one loop, leaving the element after them (or the array's end) to {@link #nextToken}: what a
+   * tensor's data mostly is. A tokenizer without this fast path reads nothing.
+   */
+  default void readNumbers(NumberSink sink) {}
+
   /** Jackson's parser as {@link JsonTokens}. */
   static JsonTokens of(JsonParser p) {
     return new JsonTokens() {

@@ -348,6 +348,36 @@ final class PlainJsonTokens implements JsonTokens {
   }
 
   @Override
+  public void readNumbers(NumberSink sink) {
+    if (depth == 0 || objectAt[depth]) {
+      return;
+    }
+    while (true) {
+      skipWhitespace();
+      int at = i;
+      if (!first) {
+        if (i >= end || b[i] != ',') {
+          return; // the array's end, or an error that nextToken reports
+        }
+        i++;
+        skipWhitespace();
+      }
+      if (i >= end || (b[i] != '-' && !digit(b[i]))) {
+        i = at; // not a number: nextToken reads it, comma included
+        return;
+      }
+      JsonToken t = number();
+      first = false;
+      current = t;
+      if (t == JsonToken.VALUE_NUMBER_INT) {
+        sink.addLong(longValue);
+      } else {
+        sink.addDouble(doubleValue);
+      }
+    }
+  }
+
+  @Override
   public JsonToken currentToken() {
     return current;
   }

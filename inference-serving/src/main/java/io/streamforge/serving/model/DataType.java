@@ -23,6 +23,8 @@ public enum DataType {
   private static final Set<String> KNOWN_UNSUPPORTED =
       Set.of("UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "FP16", "BF16");
 
+  private static final DataType[] VALUES = values();
+
   private final OnnxTensorType onnx;
 
   DataType(OnnxTensorType onnx) {
@@ -35,7 +37,12 @@ public enum DataType {
 
   /** The datatype of an ONNX element type, empty when this edge does not serve it. */
   public static Optional<DataType> ofOnnx(OnnxTensorType type) {
-    return Arrays.stream(values()).filter(d -> d.onnx == type).findFirst();
+    for (DataType d : VALUES) { // per output of every inference: no stream
+      if (d.onnx == type) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -219,15 +219,38 @@ public final class ModelSession {
     return retired.get();
   }
 
-  /** Whether the native session has been closed. */
+  /**
+   * Whether the session is closed: no request can run on it any more. Its native resources are
+   * released right after, on a thread of their own.
+   */
   public boolean isClosed() {
     return closed;
   }
 
+  /**
+   * Releases native sessions off the request path: the last release of a retired session happens on
+   * the worker that answered its last request, and freeing a session's memory takes milliseconds
+   * now and then, which the requests queued behind that worker would wait for.
+   */
+  private static final java.util.concurrent.ExecutorService CLOSER =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "edge-session-closer");
+            t.setDaemon(true);
+            return t;
+          });
+
   private void closeNow() {
     closed = true;
-    closeQuietly(session);
-    log.info("closed {}", id);
+    try {
+      CLOSER.execute(
+          () -> {
+            closeQuietly(session);
+            log.info("closed {}", id);
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      closeQuietly(session);
+    }
   }
 
   private static void closeQuietly(OrtSession s) {

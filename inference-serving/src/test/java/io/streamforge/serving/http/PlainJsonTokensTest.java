@@ -21,19 +21,44 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PlainJsonTokensTest {
   private static final JsonFactory JACKSON = new JsonFactory();
 
-  /** Tokenizes with both; true when the plain reader accepted the body (then both agreed). */
+  /**
+   * Tokenizes with both, the plain reader twice (token by token, and with its bulk number reading
+   * wherever it may be used); true when the plain reader accepted the body (then all agreed).
+   */
   static boolean sameAsJackson(String json) throws Exception {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     List<String> plain = new ArrayList<>();
+    List<String> bulk = new ArrayList<>();
     try {
       PlainJsonTokens t = new PlainJsonTokens(bytes);
       JsonToken token;
       while ((token = t.nextToken()) != null) {
         plain.add(describe(token, t));
       }
+      PlainJsonTokens b = new PlainJsonTokens(bytes);
+      JsonTokens.NumberSink sink =
+          new JsonTokens.NumberSink() {
+            @Override
+            public void addLong(long v) {
+              bulk.add("int:" + v + ":" + (v == (int) v ? "Integer" : "Long"));
+            }
+
+            @Override
+            public void addDouble(double v) {
+              bulk.add("float:" + Double.doubleToRawLongBits(v));
+            }
+          };
+      while (true) {
+        b.readNumbers(sink);
+        if ((token = b.nextToken()) == null) {
+          break;
+        }
+        bulk.add(describe(token, b));
+      }
     } catch (PlainJsonTokens.Unsupported e) {
       return false;
     }
+    assertThat(bulk).as(json).isEqualTo(plain);
     List<String> jackson = new ArrayList<>();
     try (JsonParser p = JACKSON.createParser(bytes)) {
       JsonTokens t = JsonTokens.of(p);
@@ -127,6 +152,38 @@ class PlainJsonTokensTest {
     }
     json.append(']');
     assertThat(sameAsJackson(json.toString())).isTrue();
+  }
+
+  @Test
+  void dataArraysMixingNumbersAndOtherValues() throws Exception {
+    assertThat(
+            sameAsJackson(
+                "[[1, 2.5 , -3e2,\n4], [\"a\", 5, [6, [7]], true, 8, null, {\"k\": [9, 10]}, 11],"
+                    + " [], [ ], [0], -0.0, 12]"))
+        .isTrue();
+    assertThat(sameAsJackson("{\"a\": [1, 2], \"b\": 3, \"c\": [4, {\"d\": 5}]}")).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[1, 2,]", "[1 2]", "[1, , 2]", "[1, 2", "[1, 01]", "[,1]", "[1,]]"})
+  void bulkNumbersGiveUpWhereTokensDo(String json) {
+    assertThatThrownBy(
+            () -> {
+              PlainJsonTokens t = new PlainJsonTokens(json.getBytes(StandardCharsets.UTF_8));
+              JsonTokens.NumberSink ignore =
+                  new JsonTokens.NumberSink() {
+                    @Override
+                    public void addLong(long v) {}
+
+                    @Override
+                    public void addDouble(double v) {}
+                  };
+              do {
+                t.readNumbers(ignore);
+              } while (t.nextToken() != null);
+            })
+        .as(json)
+        .isInstanceOf(PlainJsonTokens.Unsupported.class);
   }
 
   @Test

@@ -125,8 +125,25 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       description = "Interval between swaps in the swap run (default ${DEFAULT-VALUE}).")
   long swapEveryMs;
 
-  /** One load measurement. */
-  record Load(String name, int concurrency, double requestsPerSecond, double p50Ms, double p99Ms) {}
+  /**
+   * One load measurement; {@code cpuMicros} is the CPU time this JVM (the edge, or the in-process
+   * threads) spent per request or row, which other load on the machine distorts far less than the
+   * throughput.
+   */
+  record Load(
+      String name,
+      int concurrency,
+      double requestsPerSecond,
+      double p50Ms,
+      double p99Ms,
+      double cpuMicros) {}
+
+  /** CPU time of this process so far, in nanoseconds. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -159,6 +176,12 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         }
         // Continuous swaps under load at the middle concurrency.
         int c = concurrency.get(concurrency.size() / 2);
+        // The versions are built before the run: the edge's swap is measured, not the making of
+        // random weights and their ONNX export, which the edge never does.
+        List<byte[]> versions = new ArrayList<>();
+        for (long k = 0; k <= duration * 1000L / swapEveryMs + 2; k++) {
+          versions.add(mlp(features, hidden, classes, k + 2));
+        }
         Load steady = wrk("edge steady", edge.port(), c, script, duration);
         AtomicBoolean swapping = new AtomicBoolean(true);
         AtomicInteger swaps = new AtomicInteger();
@@ -168,7 +191,11 @@ public final class BenchEdgeCommand implements Callable<Integer> {
                   int v = 2;
                   while (swapping.get()) {
                     try {
-                      edge.deploy(MODEL, v, mlp(features, hidden, classes, v), true);
+                      byte[] next =
+                          v - 2 < versions.size()
+                              ? versions.get(v - 2)
+                              : mlp(features, hidden, classes, v);
+                      edge.deploy(MODEL, v, next, true);
                       v++;
                       swaps.incrementAndGet();
                       Thread.sleep(swapEveryMs);
@@ -236,7 +263,14 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     byte[] model = mlp(f, h, k, 1);
     List<Load> out = new ArrayList<>();
     Load ort = inProcess(model, f, c);
-    out.add(new Load(ort.name() + label, c, ort.requestsPerSecond(), ort.p50Ms(), ort.p99Ms()));
+    out.add(
+        new Load(
+            ort.name() + label,
+            c,
+            ort.requestsPerSecond(),
+            ort.p50Ms(),
+            ort.p99Ms(),
+            ort.cpuMicros()));
     Path body = Files.createTempFile("streamforge-bench-", ".json");
     Path script = Files.createTempFile("streamforge-bench-", ".lua");
     try {
@@ -316,18 +350,21 @@ public final class BenchEdgeCommand implements Callable<Integer> {
           threads.add(thread);
         }
         long t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         threads.forEach(Thread::start);
         for (Thread t : threads) {
           t.join();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpu = (cpuNanos() - cpu0) / 1e3 / Math.max(1, counts.get());
         long[] all = perThread.stream().flatMapToLong(Arrays::stream).sorted().toArray();
         return new Load(
             "in-process ORT",
             c,
             counts.get() / seconds,
             all[all.length / 2] / 1e6,
-            all[(int) Math.min(all.length - 1, Math.floor(all.length * 0.99))] / 1e6);
+            all[(int) Math.min(all.length - 1, Math.floor(all.length * 0.99))] / 1e6,
+            cpu);
       }
     }
   }
@@ -351,8 +388,10 @@ public final class BenchEdgeCommand implements Callable<Integer> {
             "-s",
             script.toString(),
             "http://127.0.0.1:" + port + "/v2/models/" + MODEL + "/infer");
+    long cpu0 = cpuNanos();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    long cpu = cpuNanos() - cpu0;
     if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException("wrk failed:\n" + out);
     }
@@ -367,7 +406,8 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     if (!total.find()) {
       throw new IllegalStateException("no request count in wrk output:\n" + out);
     }
-    double ok = (Long.parseLong(total.group(1)) - non2xx) / Double.parseDouble(total.group(2));
+    long requests = Long.parseLong(total.group(1));
+    double ok = (requests - non2xx) / Double.parseDouble(total.group(2));
     double p50 = Double.NaN;
     double p99 = Double.NaN;
     Matcher pct = PCT.matcher(out);
@@ -385,21 +425,23 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         p99 = ms;
       }
     }
-    return new Load(name, c, ok, p50, p99);
+    return new Load(name, c, ok, p50, p99, cpu / 1e3 / Math.max(1, requests));
   }
 
   private void print(List<Load> loads, java.io.PrintStream out) {
     out.printf(
-        "%n%-40s %5s %12s %10s %10s%n", "benchmark", "conc", "2xx req/s", "p50 ms", "p99 ms");
+        "%n%-40s %5s %12s %10s %10s %14s%n",
+        "benchmark", "conc", "2xx req/s", "p50 ms", "p99 ms", "JVM CPU us/req");
     for (Load l : loads) {
       out.printf(
           Locale.ROOT,
-          "%-40s %5d %,12.0f %10.3f %10.3f%n",
+          "%-40s %5d %,12.0f %10.3f %10.3f %14.1f%n",
           l.name(),
           l.concurrency(),
           l.requestsPerSecond(),
           l.p50Ms(),
-          l.p99Ms());
+          l.p99Ms(),
+          l.cpuMicros());
     }
     for (int c : concurrency) {
       Load ort = find(loads, "in-process ORT", c);
@@ -470,6 +512,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0, Map.of())) {
       KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
       TopicAdmin.ensure(clients.admin(), Topics.ALL);
+      awaitLeaders(clients, Duration.ofSeconds(30));
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       String request = requestBody(features);
       try (KafkaProducer<String, byte[]> producer =
@@ -504,6 +547,32 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     } finally {
       try (var paths = Files.walk(dir)) {
         paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /**
+   * Waits until every partition of the topics this benchmark writes has a leader: a producer that
+   * writes to a partition the fresh broker is still electing a leader for can get stuck retrying
+   * with out-of-order sequence numbers on a loaded machine.
+   */
+  private static void awaitLeaders(KafkaClients clients, Duration timeout) throws Exception {
+    List<String> names = List.of(Topics.MODELS.name(), Topics.MODEL_ARTIFACTS.name());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(clients.admin())) {
+      while (true) {
+        boolean ready =
+            admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (ready) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no leaders for " + names + " within " + timeout);
+        }
+        Thread.sleep(50);
       }
     }
   }
