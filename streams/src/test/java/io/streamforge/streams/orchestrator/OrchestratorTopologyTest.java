@@ -142,26 +142,7 @@ public class OrchestratorTopologyTest {
 
   @Test
   void aKeptEnsembleReplacesTheFinalModel() {
-    WorkflowRequest r = request("wf-e", "iris");
-    workflows.pipeInput(
-        "wf-e",
-        new WorkflowRequest(
-            r.workflowId(),
-            r.task(),
-            r.dataset(),
-            null,
-            r.label(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            0,
-            null,
-            true,
-            Map.of(),
-            T0));
+    workflows.pipeInput("wf-e", withEnsemble(request("wf-e", "iris")));
     nextPhase();
     answer(Messages.TASK_ANALYSIS, Payloads.REQUIREMENTS, requirementsJson());
     answer(Messages.PREPROCESSING, Payloads.PREPROCESSED, preprocessedJson(false));
@@ -199,26 +180,7 @@ public class OrchestratorTopologyTest {
 
   @Test
   void aModelWithTextInputsSkipsEnsemblingAndQuantization() {
-    WorkflowRequest r = request("wf-t", "iris");
-    workflows.pipeInput(
-        "wf-t",
-        new WorkflowRequest(
-            r.workflowId(),
-            r.task(),
-            r.dataset(),
-            null,
-            r.label(),
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            0,
-            null,
-            true,
-            Map.of(),
-            T0));
+    workflows.pipeInput("wf-t", withEnsemble(request("wf-t", "iris")));
     nextPhase();
     answer(Messages.TASK_ANALYSIS, Payloads.REQUIREMENTS, requirementsJson());
     answer(
@@ -491,6 +453,27 @@ public class OrchestratorTopologyTest {
         0,
         null,
         false,
+        Map.of(),
+        T0);
+  }
+
+  /** The request with ensembling asked for. */
+  private static WorkflowRequest withEnsemble(WorkflowRequest r) {
+    return new WorkflowRequest(
+        r.workflowId(),
+        r.task(),
+        r.dataset(),
+        null,
+        r.label(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        0,
+        0,
+        null,
+        true,
         Map.of(),
         T0);
   }
