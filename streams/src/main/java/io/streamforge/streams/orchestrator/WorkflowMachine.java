@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -364,8 +365,8 @@ public final class WorkflowMachine {
         }
         String passed = payload.path("reason").asText("parity passed");
         boolean none = "none".equals(option(s.request, "quantize", null));
-        boolean text = !spec(s).categories().isEmpty();
-        if (none || text) {
+        Set<String> text = spec(s).categories().keySet();
+        if (none || !text.isEmpty()) {
           // the user asked for no quantized variants, or the model has text inputs, which the
           // quantizer does not take: OPTIMIZE has nothing to do
           transition(s, Phase.OPTIMIZE, passed, Map.of(), now, sends);
@@ -377,9 +378,7 @@ public final class WorkflowMachine {
               Phase.DEPLOY,
               none
                   ? "quantization skipped (options.quantize=none): fp32 only"
-                  : "quantization skipped (text inputs "
-                      + spec(s).categories().keySet()
-                      + " are not quantized): fp32 only",
+                  : "quantization skipped (text inputs " + text + " are not quantized): fp32 only",
               Map.of(),
               now,
               sends);
@@ -438,8 +437,9 @@ public final class WorkflowMachine {
       s.modelVersion = st.version();
       s.results.put("train", Json.MAPPER.valueToTree(st));
       // the ensembler combines graphs with one float input: a model with text inputs goes on alone
-      boolean text = !spec(s).categories().isEmpty();
-      Phase next = s.request.ensemble() && !text ? Phase.ENSEMBLE : Phase.CONVERT;
+      Set<String> text = spec(s).categories().keySet();
+      boolean skipEnsemble = s.request.ensemble() && !text.isEmpty();
+      Phase next = s.request.ensemble() && !skipEnsemble ? Phase.ENSEMBLE : Phase.CONVERT;
       enter(
           s,
           next,
@@ -451,9 +451,7 @@ public final class WorkflowMachine {
               + metric(s)
               + "="
               + fmt(st.metrics() == null ? null : st.metrics().get(metric(s)))
-              + (s.request.ensemble() && text
-                  ? "; ensembling skipped (text inputs " + spec(s).categories().keySet() + ")"
-                  : ""),
+              + (skipEnsemble ? "; ensembling skipped (text inputs " + text + ")" : ""),
           Map.of("model", st.model() + ":" + st.version() + ":fp32"),
           now,
           sends);

@@ -52,35 +52,7 @@ public record Preprocessing(
     }
   }
 
-  /** A preprocessing of numeric columns only. */
-  public Preprocessing(
-      List<String> features,
-      double[] mean,
-      double[] std,
-      float[] classes,
-      double labelMean,
-      double labelStd,
-      long trainRows,
-      double validationFraction,
-      float[] valX,
-      float[] valY,
-      double validationOffset) {
-    this(
-        features,
-        mean,
-        std,
-        classes,
-        labelMean,
-        labelStd,
-        trainRows,
-        validationFraction,
-        valX,
-        valY,
-        validationOffset,
-        FeatureEncoding.numericOnly(features));
-  }
-
-  /** A preprocessing of the holdout split (offset 0). */
+  /** A preprocessing of numeric columns only, on the holdout split (offset 0). */
   public Preprocessing(
       List<String> features,
       double[] mean,
@@ -103,7 +75,8 @@ public record Preprocessing(
         validationFraction,
         valX,
         valY,
-        0);
+        0,
+        FeatureEncoding.numericOnly(features));
   }
 
   /** Most classes a classification label may have. */
