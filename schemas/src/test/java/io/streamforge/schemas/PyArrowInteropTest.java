@@ -128,6 +128,47 @@ class PyArrowInteropTest {
   }
 
   @Test
+  void pyarrowReadsBatchesMixingRawAndCompressedBuffers(@TempDir Path dir) throws Exception {
+    int rows = 4_096;
+    java.util.Random rng = new java.util.Random(11);
+    float[] noise = new float[rows];
+    Path file = dir.resolve("mixed.arrows");
+    try (BufferAllocator allocator = new RootAllocator();
+        DatasetBatchSerde batches = new DatasetBatchSerde(Compression.ZSTD, allocator)) {
+      Schema schema =
+          new Schema(
+              List.of(
+                  new Field(
+                      "noise",
+                      FieldType.nullable(
+                          new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+                      null),
+                  new Field("n", FieldType.nullable(new ArrowType.Int(64, true)), null)));
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+        root.allocateNew();
+        for (int i = 0; i < rows; i++) {
+          noise[i] = rng.nextFloat(); // stays raw: ZSTD would save a few percent
+          ((Float4Vector) root.getVector("noise")).setSafe(i, noise[i]);
+          ((BigIntVector) root.getVector("n")).setSafe(i, i % 4); // compressed
+        }
+        root.setRowCount(rows);
+        byte[] bytes =
+            batches.serialize(
+                "datasets.demo",
+                DatasetBatch.view(new BatchMetadata("demo", 1, 0, "java", rows), root, null));
+        assertThat(bytes.length).isBetween(rows * Float.BYTES, rows * (Float.BYTES + 2));
+        Files.write(file, bytes);
+      }
+    }
+    JsonNode read = JSON.readTree(python("read", file.toString())).get(file.toString()).get("rows");
+    assertThat(read).hasSize(rows);
+    for (int i = 0; i < rows; i++) {
+      assertThat((float) read.get(i).get("noise").asDouble()).isEqualTo(noise[i]);
+      assertThat(read.get(i).get("n").asLong()).isEqualTo(i % 4);
+    }
+  }
+
+  @Test
   void javaReadsWhatPyarrowWrites(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("from-python.arrows");
     python("write-metrics", file.toString(), "500");

@@ -180,6 +180,32 @@ class SerdeContractTest {
     }
   }
 
+  /** Kafka consumers hand values as views of their fetch buffers; those decode in place too. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  @ParameterizedTest
+  @MethodSource("samples")
+  void decodesViewsOfALargerBufferAndLeavesTheirPosition(Record sample) {
+    try (RecordSerde serde = new RecordSerde(sample.getClass(), Compression.ZSTD, allocator)) {
+      byte[] bytes = serde.serialize("t", sample);
+      byte[] fetched = new byte[bytes.length + 40];
+      System.arraycopy(bytes, 0, fetched, 17, bytes.length);
+      java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(fetched, 17, bytes.length).slice();
+      view.position(0);
+      Object back =
+          serde.deserialize(
+              "t", new org.apache.kafka.common.header.internals.RecordHeaders(), view);
+      assertRecordEquals(back, sample);
+      assertThat(view.position()).isZero();
+      assertThat(view.remaining()).isEqualTo(bytes.length);
+      assertThat(serde.deserialize("t", null, (java.nio.ByteBuffer) null)).isNull();
+      java.nio.ByteBuffer truncated = java.nio.ByteBuffer.wrap(fetched, 17, bytes.length / 2);
+      assertThatThrownBy(() -> serde.deserializeBuffer("my.topic", truncated))
+          .isInstanceOf(SerializationException.class)
+          .hasMessageContaining("topic 'my.topic'")
+          .hasMessageContaining("(" + bytes.length / 2 + " bytes)");
+    }
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   @ParameterizedTest
   @MethodSource("samples")

@@ -4,6 +4,7 @@ import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.arrow.DatasetBatch;
 import io.streamforge.schemas.records.DatasetManifest;
 import io.streamforge.schemas.serde.DatasetBatchSerde;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * Reads one sealed dataset version batch by batch, any number of epochs.
@@ -43,7 +45,7 @@ public final class DatasetReader implements AutoCloseable {
 
   private final DatasetManifest manifest;
   private final Schema schema;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaConsumer<String, ByteBuffer> consumer;
   private final DatasetBatchSerde serde;
   private final String topic;
   private final Map<TopicPartition, long[]> ranges = new HashMap<>();
@@ -81,6 +83,8 @@ public final class DatasetReader implements AutoCloseable {
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     // Records below a range start that were deleted must fail the read, not silently skip ahead.
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    // values stay views of the fetch buffers and are decoded from there, not copied to arrays
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
     this.consumer = new KafkaConsumer<>(config);
     this.serde = new DatasetBatchSerde(io.streamforge.schemas.arrow.Compression.ZSTD, allocator);
     consumer.assign(ranges.keySet());
@@ -171,7 +175,7 @@ public final class DatasetReader implements AutoCloseable {
 
   private final class EpochIterator implements Iterator<DatasetBatch> {
     private final int epoch;
-    private final ArrayDeque<ConsumerRecord<String, byte[]>> buffered = new ArrayDeque<>();
+    private final ArrayDeque<ConsumerRecord<String, ByteBuffer>> buffered = new ArrayDeque<>();
     private final Set<TopicPartition> done = new HashSet<>();
     private final BitSet seen = new BitSet();
     private final String versionText = Integer.toString(manifest.version());
@@ -186,11 +190,11 @@ public final class DatasetReader implements AutoCloseable {
     public boolean hasNext() {
       checkCurrent();
       while (peeked == null && !finished) {
-        ConsumerRecord<String, byte[]> r = nextRecord();
+        ConsumerRecord<String, ByteBuffer> r = nextRecord();
         if (r == null) {
           finish();
         } else {
-          peeked = accept(serde.deserialize(topic, r.value()));
+          peeked = accept(serde.deserializeBuffer(topic, r.value()));
         }
       }
       return peeked != null;
@@ -221,13 +225,13 @@ public final class DatasetReader implements AutoCloseable {
     }
 
     /** The next raw record of this version in the ranges, or null when every range is read. */
-    private ConsumerRecord<String, byte[]> nextRecord() {
+    private ConsumerRecord<String, ByteBuffer> nextRecord() {
       long lastProgress = System.nanoTime();
       while (buffered.isEmpty() && done.size() < ranges.size()) {
         int before = done.size();
         int polled = 0;
         try {
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
+          for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(pollTimeout)) {
             polled++;
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             if (!done.contains(tp) && r.offset() < ranges.get(tp)[1] && isThisVersion(r)) {
@@ -283,7 +287,7 @@ public final class DatasetReader implements AutoCloseable {
       }
     }
 
-    private boolean isThisVersion(ConsumerRecord<String, byte[]> r) {
+    private boolean isThisVersion(ConsumerRecord<String, ByteBuffer> r) {
       Header h = r.headers().lastHeader(VERSION_HEADER);
       return h == null || versionText.equals(new String(h.value(), StandardCharsets.UTF_8));
     }

@@ -224,6 +224,19 @@ public final class BenchTrainCommand implements Callable<Integer> {
           "feed CPU: %.3f s per epoch (process CPU of a Kafka epoch minus an in-memory one,"
               + " medians)%n",
           kafka.medianCpuSeconds() - memory.medianCpuSeconds());
+      if (!ThreadCpu.snapshot().isEmpty()) {
+        System.out.printf("CPU s/epoch by thread, medians:");
+        for (int k = 0; k < ThreadCpu.KINDS.length; k++) {
+          System.out.printf(
+              Locale.ROOT,
+              " %s %.3f/%.3f",
+              ThreadCpu.KINDS[k],
+              kafka.medianCpuSeconds(k),
+              memory.medianCpuSeconds(k));
+        }
+        System.out.printf(
+            " (Kafka/in-memory; trainer = the main thread and PyTorch's OpenMP threads)%n");
+      }
       System.out.printf(
           Locale.ROOT,
           "machine: %d cores, load average %.2f at the start, %.2f at the end%n",
@@ -252,7 +265,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
       double seconds,
       double dataWaitSeconds,
       double samplesPerSecond,
-      double cpuSeconds) {}
+      double cpuSeconds,
+      double[] cpuByKind) {}
 
   /** One feed's measured epochs. */
   record Run(String name, List<Epoch> list) {
@@ -278,6 +292,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     double medianCpuSeconds() {
       return median(list.stream().mapToDouble(Epoch::cpuSeconds).toArray());
+    }
+
+    double medianCpuSeconds(int kind) {
+      return median(list.stream().mapToDouble(e -> e.cpuByKind()[kind]).toArray());
     }
 
     double samplesPerSecond() {
@@ -334,6 +352,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     private boolean fromKafka;
     private double cpuAtStart;
     private double cpuAtEnd;
+    private Map<String, double[]> threadsAtStart;
+    private Map<String, double[]> threadsAtEnd;
 
     Alternating(KafkaBatchFeed kafka, Preloaded memory) {
       this.kafka = kafka;
@@ -371,6 +391,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
       fromKafka = next;
       started++;
       cpuAtStart = processCpuSeconds();
+      threadsAtStart = ThreadCpu.snapshot();
       return fromKafka ? kafka.epoch() : memory.epoch();
     }
 
@@ -379,6 +400,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
       kafka.awaitReadAhead();
       if (!epochs.isEmpty() && epochs.get(epochs.size() - 1).kafka()) {
         Epoch last = epochs.remove(epochs.size() - 1);
+        double[] byKind = last.cpuByKind().clone();
+        double[] readAhead = ThreadCpu.between(threadsAtEnd, ThreadCpu.snapshot());
+        for (int k = 0; k < byKind.length; k++) {
+          byKind[k] += readAhead[k];
+        }
         epochs.add(
             new Epoch(
                 true,
@@ -386,12 +412,14 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 last.seconds(),
                 last.dataWaitSeconds(),
                 last.samplesPerSecond(),
-                last.cpuSeconds() + processCpuSeconds() - cpuAtEnd));
+                last.cpuSeconds() + processCpuSeconds() - cpuAtEnd,
+                byKind));
       }
     }
 
     void ended(EpochSummary s) {
       cpuAtEnd = processCpuSeconds();
+      threadsAtEnd = ThreadCpu.snapshot();
       epochs.add(
           new Epoch(
               fromKafka,
@@ -399,7 +427,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
               s.metrics().get("epoch_time_s"),
               s.metrics().get("data_wait_s"),
               s.metrics().get("samples_per_s"),
-              cpuAtEnd - cpuAtStart));
+              cpuAtEnd - cpuAtStart,
+              ThreadCpu.between(threadsAtStart, threadsAtEnd)));
     }
 
     /** Every epoch so far, in order. */

@@ -4,7 +4,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +35,9 @@ public final class ArrowIpc {
 
   /**
    * Encodes the current contents of {@code root} as one IPC stream, compressed with {@code
-   * compression} unless the batch is smaller than {@link #SMALL_BATCH_BYTES}.
+   * compression} unless the batch is smaller than {@link #SMALL_BATCH_BYTES}. With ZSTD, a buffer
+   * that compression would shrink by less than an eighth is written raw ({@link SparingZstdCodec}):
+   * decompressing it on every read would cost more than the bytes saved.
    */
   public static byte[] write(
       VectorSchemaRoot root, DictionaryProvider dictionaries, Compression compression) {
@@ -56,7 +60,7 @@ public final class ArrowIpc {
             IpcOption.DEFAULT,
             compression == Compression.NONE
                 ? NoCompressionCodec.Factory.INSTANCE
-                : CommonsCompressionFactory.INSTANCE,
+                : SparingZstdCodec.FACTORY,
             compression.codecType(),
             compression.level())) {
       writer.start();
@@ -76,9 +80,21 @@ public final class ArrowIpc {
    * @throws IllegalArgumentException when the stream holds no record batch
    */
   public static ArrowStreamReader read(byte[] bytes, BufferAllocator allocator) throws IOException {
-    TrackingMessageReader messages =
-        new TrackingMessageReader(
-            new ReadChannel(Channels.newChannel(new ByteArrayInputStream(bytes))), allocator);
+    return read(new ReadChannel(Channels.newChannel(new ByteArrayInputStream(bytes))), allocator);
+  }
+
+  /**
+   * Like {@link #read(byte[], BufferAllocator)}, from the remaining bytes of {@code bytes} (a view
+   * of a Kafka fetch buffer, say), with no intermediate copy; its position is left as it was.
+   */
+  public static ArrowStreamReader read(ByteBuffer bytes, BufferAllocator allocator)
+      throws IOException {
+    return read(new ReadChannel(new BufferChannel(bytes.duplicate())), allocator);
+  }
+
+  private static ArrowStreamReader read(ReadChannel in, BufferAllocator allocator)
+      throws IOException {
+    TrackingMessageReader messages = new TrackingMessageReader(in, allocator);
     ArrowStreamReader reader =
         new ArrowStreamReader(messages, allocator, CommonsCompressionFactory.INSTANCE);
     try {
@@ -90,6 +106,38 @@ public final class ArrowIpc {
       closeQuietly(reader, e);
       messages.releaseOrphanedBodies();
       throw e;
+    }
+  }
+
+  /** Reads a buffer's remaining bytes, copying each read straight into the reader's buffer. */
+  private static final class BufferChannel implements ReadableByteChannel {
+    private final ByteBuffer source;
+    private boolean open = true;
+
+    BufferChannel(ByteBuffer source) {
+      this.source = source;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) {
+      if (!source.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(dst.remaining(), source.remaining());
+      dst.put(dst.position(), source, source.position(), n);
+      dst.position(dst.position() + n);
+      source.position(source.position() + n);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
+
+    @Override
+    public void close() {
+      open = false;
     }
   }
 

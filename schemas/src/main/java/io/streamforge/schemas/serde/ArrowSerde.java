@@ -4,10 +4,12 @@ import io.streamforge.schemas.arrow.Allocators;
 import io.streamforge.schemas.arrow.ArrowIpc;
 import io.streamforge.schemas.arrow.Compression;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -85,10 +87,31 @@ public abstract class ArrowSerde<V> implements Serde<V>, Serializer<V>, Deserial
 
   @Override
   public final V deserialize(String topic, byte[] data) {
-    if (data == null) {
-      return null;
-    }
-    if (data.length == 0) {
+    return data == null ? null : decodeValue(topic, data.length, a -> ArrowIpc.read(data, a));
+  }
+
+  /**
+   * Decodes straight from the consumer's fetch buffer (Kafka hands a view of it), without first
+   * copying the value into an array. The buffer's position is left as it was.
+   */
+  @Override
+  public final V deserialize(String topic, Headers headers, ByteBuffer data) {
+    return deserializeBuffer(topic, data);
+  }
+
+  /**
+   * Like {@link #deserialize(String, byte[])}, reading the value from a buffer's remaining bytes.
+   */
+  public final V deserializeBuffer(String topic, ByteBuffer data) {
+    return data == null ? null : decodeValue(topic, data.remaining(), a -> ArrowIpc.read(data, a));
+  }
+
+  private interface Open {
+    ArrowStreamReader open(BufferAllocator allocator) throws IOException;
+  }
+
+  private V decodeValue(String topic, int length, Open open) {
+    if (length == 0) {
       throw new SerializationException(
           "topic '" + topic + "': cannot decode " + description + ": the value is empty (0 bytes)");
     }
@@ -98,8 +121,8 @@ public abstract class ArrowSerde<V> implements Serde<V>, Serializer<V>, Deserial
     ArrowStreamReader reader = null;
     boolean handedOver = false;
     try {
-      decodeAllocator = allocator.newChildAllocator("decode " + topic, 0, decodeLimit(data.length));
-      reader = ArrowIpc.read(data, decodeAllocator);
+      decodeAllocator = allocator.newChildAllocator("decode " + topic, 0, decodeLimit(length));
+      reader = open.open(decodeAllocator);
       V value = decode(reader, decodeAllocator);
       handedOver = ownsReader();
       return value;
@@ -110,7 +133,7 @@ public abstract class ArrowSerde<V> implements Serde<V>, Serializer<V>, Deserial
               + "': cannot decode "
               + description
               + " ("
-              + data.length
+              + length
               + " bytes): "
               + reason(e),
           e);
