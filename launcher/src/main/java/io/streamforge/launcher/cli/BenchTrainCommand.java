@@ -91,7 +91,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--epochs",
-      defaultValue = "10",
+      defaultValue = "16",
       description =
           "Measured epochs per feed: pairs of one Kafka and one in-memory epoch (default"
               + " ${DEFAULT-VALUE}).")
@@ -99,8 +99,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--warm-up",
-      defaultValue = "2",
-      description = "Pairs of epochs trained first and not measured (default ${DEFAULT-VALUE}).")
+      defaultValue = "6",
+      description =
+          "Pairs of epochs trained first and not measured (default ${DEFAULT-VALUE}): the JIT"
+              + " compiles the Kafka path's code over the first dozen or so epochs.")
   int warmUp;
 
   @Override

@@ -7,7 +7,8 @@ import org.apache.arrow.vector.compression.CompressionCodec;
 import org.apache.arrow.vector.compression.CompressionUtil;
 
 /**
- * ZSTD that keeps a buffer compressed only when that saves at least {@link #MIN_SAVING} of it.
+ * ZSTD that keeps a buffer compressed only when that saves at least {@link #MIN_SAVING} of it, and
+ * leaves buffers under {@link #MIN_BUFFER_BYTES} raw.
  *
  * <p>Arrow's own codec keeps any buffer that comes out smaller, even by a few percent. High-entropy
  * columns (measured floats, embeddings, random features) shrink by 5–8 % under ZSTD, and every
@@ -19,6 +20,13 @@ import org.apache.arrow.vector.compression.CompressionUtil;
 final class SparingZstdCodec extends ZstdCompressionCodec {
   /** The least share of a buffer that compression must save for the buffer to stay compressed. */
   static final double MIN_SAVING = 0.125;
+
+  /**
+   * Buffers smaller than this are written raw: the ZSTD library sets up a decompression context of
+   * about 100 KiB for every buffer it decodes, which costs more than reading a few KiB more (a wide
+   * batch has a validity bitmap of 1 KiB per column for 8,192 rows).
+   */
+  static final int MIN_BUFFER_BYTES = 16 * 1024;
 
   /** Creates this codec for ZSTD and the no-compression codec otherwise. */
   static final CompressionCodec.Factory FACTORY =
@@ -47,6 +55,11 @@ final class SparingZstdCodec extends ZstdCompressionCodec {
     long uncompressedLength = uncompressedBuffer.writerIndex();
     if (uncompressedLength == 0) {
       return super.compress(allocator, uncompressedBuffer); // the format's empty-buffer shortcut
+    }
+    if (uncompressedLength < MIN_BUFFER_BYTES) {
+      ArrowBuf raw = CompressionUtil.packageRawBuffer(allocator, uncompressedBuffer);
+      uncompressedBuffer.close();
+      return raw;
     }
     ArrowBuf compressed = doCompress(allocator, uncompressedBuffer);
     long compressedLength = compressed.writerIndex() - CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH;

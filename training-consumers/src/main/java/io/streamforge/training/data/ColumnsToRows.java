@@ -1,8 +1,10 @@
 package io.streamforge.training.data;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
 import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -10,17 +12,20 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Row-major features straight from the data buffers of float32 and float64 columns without nulls:
- * each column is copied out in bulk (a memory copy for float32), then the rows are written
- * sequentially from those columns. The feed's hottest step: about four times fewer CPU cycles than
- * reading each value through a byte-buffer view, which matters where the feed shares the cores with
- * the training step. Any other column (integers, booleans, half floats, nulls) is left to {@link
- * io.streamforge.arrowio.tensor.TensorConverter}, which gives the same values for these columns.
+ * each column is copied out in bulk (one memory copy for float32, with no {@code ByteBuffer} view
+ * made per column), then the rows are written sequentially from those columns. The feed's hottest
+ * step: about four times fewer CPU cycles than reading each value through a byte-buffer view, which
+ * matters where the feed shares the cores with the training step. Any other column (integers,
+ * booleans, half floats, nulls) is left to {@link io.streamforge.arrowio.tensor.TensorConverter},
+ * which gives the same values for these columns.
  *
  * <p>Keeps one column scratch area between calls: one instance per thread.
  */
 final class ColumnsToRows {
+  private static final VarHandle FLOAT_LE =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
   private final List<String> columns;
-  private float[][] scratch = new float[0][];
+  private byte[][] scratch = new byte[0][];
 
   /**
    * @param columns the feature columns, in tensor order
@@ -51,39 +56,33 @@ final class ColumnsToRows {
       throw new IndexOutOfBoundsException(
           "need " + rows * f + " floats but the destination holds " + dst.length);
     }
-    if (scratch.length != f || (f > 0 && scratch[0].length < rows)) {
-      scratch = new float[f][rows];
+    if (scratch.length != f || (f > 0 && scratch[0].length < rows * Float.BYTES)) {
+      scratch = new byte[f][rows * Float.BYTES];
     }
     for (int j = 0; j < f; j++) {
       copyColumn(vectors[j], scratch[j], rows);
     }
     int o = 0;
     for (int r = 0; r < rows; r++) {
+      int at = r * Float.BYTES;
       for (int j = 0; j < f; j++) {
-        dst[o++] = scratch[j][r];
+        dst[o++] = (float) FLOAT_LE.get(scratch[j], at);
       }
     }
     return true;
   }
 
-  private static void copyColumn(FieldVector v, float[] out, int rows) {
+  /** The column's values as little-endian float32 bytes in {@code out}. */
+  private static void copyColumn(FieldVector v, byte[] out, int rows) {
     if (rows == 0) {
       return;
     }
+    ArrowBuf data = v.getDataBuffer();
     if (v instanceof Float4Vector) {
-      v.getDataBuffer()
-          .nioBuffer(0, rows * Float.BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN)
-          .asFloatBuffer()
-          .get(out, 0, rows);
+      data.getBytes(0, out, 0, rows * Float.BYTES); // one memory copy
     } else {
-      DoubleBuffer d =
-          v.getDataBuffer()
-              .nioBuffer(0, rows * Double.BYTES)
-              .order(ByteOrder.LITTLE_ENDIAN)
-              .asDoubleBuffer();
       for (int r = 0; r < rows; r++) {
-        out[r] = (float) d.get(r);
+        FLOAT_LE.set(out, r * Float.BYTES, (float) data.getDouble((long) r * Double.BYTES));
       }
     }
   }
