@@ -176,46 +176,36 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         }
         // Continuous swaps under load at the middle concurrency.
         int c = concurrency.get(concurrency.size() / 2);
-        // The versions are built before the run: the edge's swap is measured, not the making of
-        // random weights and their ONNX export, which the edge never does.
+        // The versions are built before the runs (and reused in turn under new version numbers):
+        // the edge's swap is measured, not the making of random weights and their ONNX export.
         List<byte[]> versions = new ArrayList<>();
-        for (long k = 0; k <= duration * 1000L / swapEveryMs + 2; k++) {
+        for (long k = 0; k < 40; k++) {
           versions.add(mlp(features, hidden, classes, k + 2));
         }
-        Load steady = wrk("edge steady", edge.port(), c, script, duration);
-        AtomicBoolean swapping = new AtomicBoolean(true);
-        AtomicInteger swaps = new AtomicInteger();
-        Thread swapper =
-            new Thread(
-                () -> {
-                  int v = 2;
-                  while (swapping.get()) {
-                    try {
-                      byte[] next =
-                          v - 2 < versions.size()
-                              ? versions.get(v - 2)
-                              : mlp(features, hidden, classes, v);
-                      edge.deploy(MODEL, v, next, true);
-                      v++;
-                      swaps.incrementAndGet();
-                      Thread.sleep(swapEveryMs);
-                    } catch (InterruptedException e) {
-                      return;
-                    } catch (Exception e) {
-                      log.error("swap failed", e);
-                      return;
-                    }
-                  }
-                },
-                "bench-swapper");
-        swapper.start();
-        Load during = wrk("edge during swaps", edge.port(), c, script, duration);
-        swapping.set(false);
-        swapper.join();
-        loads.add(steady);
-        loads.add(during);
-        log.info("{} swaps during the swap run", swaps.get());
-        System.out.printf("swaps during the swap run: %d%n", swaps.get());
+        Swapper swapper = new Swapper(edge, versions, swapEveryMs);
+        // The first swaps of a process make the JIT deoptimize and recompile the request path
+        // (the route-again branch, retirement, new metric series): a burst of about 1.5 s
+        // measured with -XX:+PrintCompilation. A long-running edge has paid that after its first
+        // swaps, so it is paid here before the measured rounds.
+        swapper.during(() -> wrk("warm-up, swapping", edge.port(), c, script, 4));
+        // Short steady and swapping windows alternate, so that drifts of the machine's speed fall
+        // on both alike; each row is the median of its windows.
+        int window = Math.max(2, duration / 2);
+        List<Load> steadyRuns = new ArrayList<>();
+        List<Load> swapRuns = new ArrayList<>();
+        for (int round = 1; round <= SWAP_ROUNDS; round++) {
+          steadyRuns.add(wrk("edge steady #" + round, edge.port(), c, script, window));
+          String name = "edge during swaps #" + round;
+          swapRuns.add(swapper.during(() -> wrk(name, edge.port(), c, script, window)));
+        }
+        loads.add(median("edge steady", steadyRuns));
+        loads.add(median("edge during swaps", swapRuns));
+        swapRatios = new ArrayList<>();
+        for (int i = 0; i < SWAP_ROUNDS; i++) {
+          swapRatios.add(swapRuns.get(i).p99Ms() / steadyRuns.get(i).p99Ms());
+        }
+        log.info("{} swaps in the swapping runs", swapper.swaps());
+        System.out.printf("swaps in the swapping runs (warm-up included): %d%n", swapper.swaps());
       }
       try (Edge edge =
           Edge.start(
@@ -374,6 +364,65 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
   private static final Pattern NON2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
 
+  /** Steady and swapping windows alternate this many times. */
+  private static final int SWAP_ROUNDS = 6;
+
+  /** Per round, the swapping window's p99 over the steady window's before it. */
+  private List<Double> swapRatios = List.of();
+
+  /** A measurement that may fail. */
+  private interface Measure {
+    Load run() throws Exception;
+  }
+
+  /** Deploys a new version of the benchmark model every {@code everyMs} while a run lasts. */
+  private static final class Swapper {
+    private final Edge edge;
+    private final List<byte[]> versions;
+    private final long everyMs;
+    private final AtomicInteger swaps = new AtomicInteger();
+    private int next = 2;
+
+    Swapper(Edge edge, List<byte[]> versions, long everyMs) {
+      this.edge = edge;
+      this.versions = versions;
+      this.everyMs = everyMs;
+    }
+
+    int swaps() {
+      return swaps.get();
+    }
+
+    Load during(Measure measure) throws Exception {
+      AtomicBoolean swapping = new AtomicBoolean(true);
+      Thread swapper =
+          new Thread(
+              () -> {
+                while (swapping.get()) {
+                  try {
+                    int v = next++;
+                    edge.deploy(MODEL, v, versions.get(v % versions.size()), true);
+                    swaps.incrementAndGet();
+                    Thread.sleep(everyMs);
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (Exception e) {
+                    log.error("swap failed", e);
+                    return;
+                  }
+                }
+              },
+              "bench-swapper");
+      swapper.start();
+      try {
+        return measure.run();
+      } finally {
+        swapping.set(false);
+        swapper.join();
+      }
+    }
+  }
+
   private Load wrk(String name, int port, int c, Path script, int seconds) throws Exception {
     List<String> cmd =
         List.of(
@@ -481,17 +530,33 @@ public final class BenchEdgeCommand implements Callable<Integer> {
             batched.requestsPerSecond() / ort.requestsPerSecond());
       }
     }
-    Load steady =
-        loads.stream().filter(l -> l.name().equals("edge steady")).findFirst().orElse(null);
-    Load during =
-        loads.stream().filter(l -> l.name().equals("edge during swaps")).findFirst().orElse(null);
+    Load steady = find(loads, "edge steady");
+    Load during = find(loads, "edge during swaps");
     if (steady != null && during != null) {
       out.printf(
           Locale.ROOT,
-          "p99 during swaps / steady p99 at c=%d: %.2fx%n",
+          "p99 during swaps / steady p99 at c=%d: %.2fx (medians of %d alternating windows each;"
+              + " window by window: %s)%n",
           steady.concurrency(),
-          during.p99Ms() / steady.p99Ms());
+          during.p99Ms() / steady.p99Ms(),
+          SWAP_ROUNDS,
+          swapRatios.stream().map(r -> String.format(Locale.ROOT, "%.2fx", r)).toList());
     }
+  }
+
+  private static Load find(List<Load> loads, String name) {
+    return loads.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+  }
+
+  /** A row of column-wise medians over several runs of one load. */
+  private static Load median(String name, List<Load> runs) {
+    return new Load(
+        name,
+        runs.get(0).concurrency(),
+        BenchTrainCommand.median(runs.stream().mapToDouble(Load::requestsPerSecond).toArray()),
+        BenchTrainCommand.median(runs.stream().mapToDouble(Load::p50Ms).toArray()),
+        BenchTrainCommand.median(runs.stream().mapToDouble(Load::p99Ms).toArray()),
+        BenchTrainCommand.median(runs.stream().mapToDouble(Load::cpuMicros).toArray()));
   }
 
   private static Load find(List<Load> loads, String name, int c) {
