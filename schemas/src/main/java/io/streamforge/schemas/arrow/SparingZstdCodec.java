@@ -11,7 +11,7 @@ import org.apache.arrow.vector.compression.CompressionUtil;
  * leaves buffers under {@link #MIN_BUFFER_BYTES} raw.
  *
  * <p>Arrow's own codec keeps any buffer that comes out smaller, even by a few percent. High-entropy
- * columns (measured floats, embeddings, random features) shrink by 5–8 % under ZSTD, and every
+ * columns (measured floats, embeddings, random features) shrink by 5–10 % under ZSTD, and every
  * reader then pays the decompression on every read: a training job reads its dataset once per
  * epoch, and decoding such a buffer costs more CPU than fetching the bytes it saved. Buffers below
  * the threshold are written raw, which the Arrow IPC format marks per buffer (uncompressed length

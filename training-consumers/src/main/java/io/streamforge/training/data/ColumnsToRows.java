@@ -18,7 +18,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * sequentially from those copies. The feed's hottest step, which matters where the feed shares the
  * cores with the training step: either path costs about four times less than reading each value
  * through a byte-buffer view, and the direct one saves a further pass over the batch (the feed's
- * CPU per epoch in {@code bench train} went from 0.032–0.034 to 0.028–0.032 s). Any other column (integers, booleans, half floats, nulls) is left to {@link
+ * CPU per epoch in {@code bench train} went from 0.032–0.034 to 0.028–0.032 s). Any other column
+ * (integers, booleans, half floats, nulls) is left to {@link
  * io.streamforge.arrowio.tensor.TensorConverter}, which gives the same values for these columns.
  *
  * <p>Keeps one column scratch area between calls: one instance per thread.
@@ -59,7 +60,7 @@ final class ColumnsToRows {
           "need " + rows * f + " floats but the destination holds " + dst.length);
     }
     if (allFloat32(vectors, rows)) {
-      transposeInPlace(vectors, rows, dst);
+      transposeFromBuffers(vectors, rows, dst);
       return true;
     }
     if (scratch.length != f || (f > 0 && scratch[0].length < rows * Float.BYTES)) {
@@ -99,7 +100,7 @@ final class ColumnsToRows {
    * Rows written straight from the columns' native buffers (their sizes checked by {@link
    * #allFloat32}): no intermediate copy of each column.
    */
-  private static void transposeInPlace(FieldVector[] vectors, int rows, float[] dst) {
+  private static void transposeFromBuffers(FieldVector[] vectors, int rows, float[] dst) {
     int f = vectors.length;
     long[] at = new long[f];
     for (int j = 0; j < f; j++) {
