@@ -8,6 +8,7 @@ import io.streamforge.serving.kafka.KafkaRollouts;
 import io.streamforge.serving.kafka.ModelManager;
 import io.streamforge.serving.metrics.EdgeMetrics;
 import io.streamforge.serving.metrics.MetricsPublisher;
+import io.streamforge.serving.model.IdlePriority;
 import io.streamforge.serving.model.ModelId;
 import io.streamforge.serving.model.ModelLoadException;
 import io.streamforge.serving.model.ModelRepository;
@@ -44,6 +45,7 @@ public final class Edge implements AutoCloseable {
   private final Producer<String, byte[]> producer;
   private final MetricsPublisher metricsPublisher;
   private final DashboardStreams streams;
+  private final java.util.concurrent.ExecutorService loader;
   private final int port;
 
   private Edge(EdgeConfig config, KafkaClients clients, Vertx vertx, boolean ownsVertx)
@@ -52,6 +54,21 @@ public final class Edge implements AutoCloseable {
     this.repository = new ModelRepository(config.variant());
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
+    this.loader =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t =
+                  new Thread(
+                      () -> {
+                        if (config.idleLoading()) {
+                          IdlePriority.applyToCurrentThread();
+                        }
+                        r.run();
+                      },
+                      "edge-model-loader");
+              t.setDaemon(true);
+              return t;
+            });
     if (clients != null) {
       producer = new KafkaProducer<>(clients.producer("streamforge-" + config.edgeId()));
       manager = new ModelManager(clients, config, repository, producer);
@@ -153,13 +170,17 @@ public final class Edge implements AutoCloseable {
     repository.loading(id);
     ModelSession session;
     try {
+      // on the loader thread (idle priority by default), not the caller's
       session =
-          ModelSession.load(
-              id,
-              onnx,
-              io.streamforge.arrowio.models.ModelArtifacts.sha256(onnx),
-              config.intraOpThreads(),
-              expected);
+          await(
+              loader.submit(
+                  () ->
+                      ModelSession.load(
+                          id,
+                          onnx,
+                          io.streamforge.arrowio.models.ModelArtifacts.sha256(onnx),
+                          config.intraOpThreads(),
+                          expected)));
     } catch (ModelLoadException e) {
       repository.failed(id, e.getMessage());
       server.metrics().loadFailed(id);
@@ -173,6 +194,25 @@ public final class Edge implements AutoCloseable {
     }
     server.metrics().routeChanged(model);
     return session;
+  }
+
+  private static ModelSession await(java.util.concurrent.Future<ModelSession> load)
+      throws ModelLoadException {
+    try {
+      return load.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ModelLoadException m) {
+        throw m;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      load.cancel(true);
+      throw new IllegalStateException("interrupted while loading a model version", e);
+    }
   }
 
   /** Changes a model's route (without Kafka); versions it leaves out are unloaded. */
@@ -204,6 +244,7 @@ public final class Edge implements AutoCloseable {
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
     }
+    loader.shutdownNow();
     repository.closeAll();
     if (ownsVertx) {
       vertx.close();

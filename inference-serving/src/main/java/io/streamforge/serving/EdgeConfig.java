@@ -24,6 +24,9 @@ import java.util.function.Predicate;
  * @param maxBatchSize dynamic batching: most requests run together per model version (1: off)
  * @param maxBatchDelay dynamic batching: longest a request waits for others to join its batch
  * @param dashboard the event streams' heartbeat, client buffers and limits
+ * @param idleLoading load, warm up and free model versions on threads in Linux's {@code SCHED_IDLE}
+ *     class, so that requests always come first ({@link
+ *     io.streamforge.serving.model.IdlePriority}); false: at normal priority
  */
 public record EdgeConfig(
     String host,
@@ -40,7 +43,8 @@ public record EdgeConfig(
     String edgeId,
     int maxBatchSize,
     Duration maxBatchDelay,
-    DashboardConfig dashboard) {
+    DashboardConfig dashboard,
+    boolean idleLoading) {
   public EdgeConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(variant, "variant");
@@ -64,7 +68,7 @@ public record EdgeConfig(
 
   /**
    * Defaults: port 8080, workers = cores, queue 4 × workers, 1 intra-op thread, 8 MiB bodies, no
-   * batching.
+   * batching, model versions loaded at idle priority.
    */
   public static EdgeConfig defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -83,7 +87,8 @@ public record EdgeConfig(
         "edge-" + ProcessHandle.current().pid(),
         1,
         Duration.ofMillis(2),
-        DashboardConfig.defaults());
+        DashboardConfig.defaults(),
+        true);
   }
 
   public EdgeConfig withHttpPort(int port) {
@@ -140,6 +145,11 @@ public record EdgeConfig(
         });
   }
 
+  /** Whether model versions are loaded and freed at {@code SCHED_IDLE} (default true). */
+  public EdgeConfig withIdleLoading(boolean idle) {
+    return copy(b -> b.idleLoading = idle);
+  }
+
   /** The event streams' settings (heartbeat, client buffer, catch-up readers, client limit). */
   public EdgeConfig withDashboard(DashboardConfig d) {
     return copy(b -> b.dashboard = d);
@@ -164,7 +174,8 @@ public record EdgeConfig(
         f.edgeId,
         f.maxBatchSize,
         f.maxBatchDelay,
-        f.dashboard);
+        f.dashboard,
+        f.idleLoading);
   }
 
   /** The components as mutable fields, for {@link #copy}. */
@@ -184,6 +195,7 @@ public record EdgeConfig(
     int maxBatchSize;
     Duration maxBatchDelay;
     DashboardConfig dashboard;
+    boolean idleLoading;
 
     Fields(EdgeConfig c) {
       host = c.host;
@@ -201,6 +213,7 @@ public record EdgeConfig(
       maxBatchSize = c.maxBatchSize;
       maxBatchDelay = c.maxBatchDelay;
       dashboard = c.dashboard;
+      idleLoading = c.idleLoading;
     }
   }
 
@@ -221,6 +234,9 @@ public record EdgeConfig(
         + " intra-op thread(s) per session, body limit "
         + maxBodyBytes
         + " bytes, variant "
-        + variant;
+        + variant
+        + ", model loading at "
+        + (idleLoading ? "idle" : "normal")
+        + " priority";
   }
 }

@@ -12,6 +12,7 @@ import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.ModelEvent.ModelStatus;
 import io.streamforge.serving.EdgeConfig;
 import io.streamforge.serving.metrics.EdgeMetrics;
+import io.streamforge.serving.model.IdlePriority;
 import io.streamforge.serving.model.ModelId;
 import io.streamforge.serving.model.ModelLoadException;
 import io.streamforge.serving.model.ModelRepository;
@@ -153,6 +154,10 @@ public final class ModelManager implements AutoCloseable {
   }
 
   private void run() {
+    if (config.idleLoading()) {
+      // fetching, verifying and loading versions must not take the cores from the requests
+      IdlePriority.applyToCurrentThread();
+    }
     Map<String, Object> props = clients.consumer("streamforge-edge-" + config.edgeId());
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
     Deserializer<ModelEvent> eventValues = Topics.MODELS.valueSerde().deserializer();

@@ -230,12 +230,19 @@ public final class ModelSession {
   /**
    * Releases native sessions off the request path: the last release of a retired session happens on
    * the worker that answered its last request, and freeing a session's memory takes milliseconds
-   * now and then, which the requests queued behind that worker would wait for.
+   * now and then, which the requests queued behind that worker would wait for. The thread runs at
+   * idle priority ({@link IdlePriority}): freeing memory is never urgent.
    */
   private static final java.util.concurrent.ExecutorService CLOSER =
       java.util.concurrent.Executors.newSingleThreadExecutor(
           r -> {
-            Thread t = new Thread(r, "edge-session-closer");
+            Thread t =
+                new Thread(
+                    () -> {
+                      IdlePriority.applyToCurrentThread();
+                      r.run();
+                    },
+                    "edge-session-closer");
             t.setDaemon(true);
             return t;
           });

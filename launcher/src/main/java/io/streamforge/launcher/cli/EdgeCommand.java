@@ -102,6 +102,16 @@ public final class EdgeCommand implements Callable<Integer> {
   long batchDelayMillis;
 
   @Option(
+      names = "--load-priority",
+      defaultValue = "${env:STREAMFORGE_EDGE_LOAD_PRIORITY:-idle}",
+      description =
+          "CPU priority of loading, warming up and verifying model versions: idle (Linux's"
+              + " SCHED_IDLE, so requests always come first; a load waits while the cores are"
+              + " saturated) or normal (env STREAMFORGE_EDGE_LOAD_PRIORITY; default"
+              + " ${DEFAULT-VALUE}).")
+  String loadPriority;
+
+  @Option(
       names = "--exit-when-ready",
       description = "Exit 0 once the initial models are loaded and the server listens.")
   boolean exitWhenReady;
@@ -114,6 +124,12 @@ public final class EdgeCommand implements Callable<Integer> {
     int threads = workers > 0 ? workers : defaults.workerThreads();
     int queued = queue >= 0 ? queue : 4 * threads;
     Set<String> only = models == null ? null : new TreeSet<>(models);
+    String priority = loadPriority.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!priority.equals("idle") && !priority.equals("normal")) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "--load-priority: '" + loadPriority + "' is neither idle nor normal");
+    }
     EdgeConfig config =
         defaults
             .withHost(host)
@@ -124,7 +140,8 @@ public final class EdgeCommand implements Callable<Integer> {
             .withMaxBodyBytes(maxBodyBytes)
             .withVariant(variant)
             .withBatching(batchSize, Duration.ofMillis(batchDelayMillis))
-            .withModels(only == null ? m -> true : only::contains);
+            .withModels(only == null ? m -> true : only::contains)
+            .withIdleLoading(priority.equals("idle"));
     String configuration =
         config.describe()
             + ", models "
