@@ -19,6 +19,7 @@ import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -147,7 +148,9 @@ public final class Edge implements AutoCloseable {
    * Loads a version from ONNX bytes (signature check against the served version, warm-up) and, when
    * {@code serve}, switches all of the model's traffic to it and unloads the other versions (they
    * close once their requests finish); without {@code serve} it is only loaded, for versioned
-   * routes and canaries. Without Kafka only.
+   * routes and canaries. Without Kafka only. The load runs on the edge's loader thread (at idle
+   * CPU priority unless configured otherwise, see {@link EdgeConfig#idleLoading()}); this call
+   * waits for it.
    */
   public ModelSession deploy(String model, int version, byte[] onnx, boolean serve)
       throws ModelLoadException {
@@ -210,7 +213,15 @@ public final class Edge implements AutoCloseable {
       throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      load.cancel(true);
+      // the native load cannot be stopped: free its session once it is done
+      CompletableFuture.runAsync(
+          () -> {
+            try {
+              load.get().retire();
+            } catch (Exception ignored) {
+              // it failed: nothing to free
+            }
+          });
       throw new IllegalStateException("interrupted while loading a model version", e);
     }
   }

@@ -129,7 +129,23 @@ class WorkerRebalanceIT {
         });
 
     TrainingJob quick = TrainingWorkerIT.job(model("quick"), iris, 3);
-    TopicPartition target = second.assignment().iterator().next();
+    // a partition of the second worker other than the long job's: jobs of one partition run one
+    // after another, so one queued behind the endless job would never start
+    Set<TopicPartition> longJobsPartition = new HashSet<>();
+    for (TrainingWorker w : List.of(first, second)) {
+      w.runningJobs()
+          .forEach(
+              (tp, job) -> {
+                if (job.equals(longJob.jobId())) {
+                  longJobsPartition.add(tp);
+                }
+              });
+    }
+    TopicPartition target =
+        second.assignment().stream()
+            .filter(tp -> !longJobsPartition.contains(tp))
+            .min(java.util.Comparator.comparingInt(TopicPartition::partition))
+            .orElseThrow(() -> new AssertionError("the second worker holds only the long job's"));
     submit(quick, target.partition());
     JobStatus quickEnd = TrainingWorkerIT.awaitEnd(quick.jobId());
     assertThat(quickEnd.state()).as("%s", quickEnd.reason()).isEqualTo(JobStatus.State.SUCCEEDED);
