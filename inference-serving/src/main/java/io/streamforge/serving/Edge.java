@@ -148,9 +148,9 @@ public final class Edge implements AutoCloseable {
    * Loads a version from ONNX bytes (signature check against the served version, warm-up) and, when
    * {@code serve}, switches all of the model's traffic to it and unloads the other versions (they
    * close once their requests finish); without {@code serve} it is only loaded, for versioned
-   * routes and canaries. Without Kafka only. The load runs on the edge's loader thread (at idle
-   * CPU priority unless configured otherwise, see {@link EdgeConfig#idleLoading()}); this call
-   * waits for it.
+   * routes and canaries. Without Kafka only. The load runs on the edge's loader thread (at idle CPU
+   * priority unless configured otherwise, see {@link EdgeConfig#idleLoading()}); this call waits
+   * for it.
    */
   public ModelSession deploy(String model, int version, byte[] onnx, boolean serve)
       throws ModelLoadException {

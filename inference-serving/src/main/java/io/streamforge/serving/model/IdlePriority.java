@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
  * <p>For the edge's background work — loading and warming new model versions, freeing retired ones:
  * a session load is one native call of a few milliseconds, and on a busy machine it ran out its
  * time slice however low its nice value, while the requests queued on that core waited (the p99
- * during continuous swaps went up 1.6–1.9× with loads at normal or nice-19 priority). At
- * {@code SCHED_IDLE} the requests come first; a load then takes longer only while the cores are
- * saturated. Any thread may lower itself to this class without privileges. Elsewhere than Linux, or
- * when the call fails, the thread keeps its priority (logged once).
+ * during continuous swaps went up 1.6–1.9× with loads at normal or nice-19 priority). At {@code
+ * SCHED_IDLE} the requests come first; a load then takes longer only while the cores are saturated.
+ * Any thread may lower itself to this class without privileges. Elsewhere than Linux, or when the
+ * call fails, the thread keeps its priority (logged once).
  */
 public final class IdlePriority {
   private static final Logger log = LoggerFactory.getLogger(IdlePriority.class);
