@@ -189,7 +189,9 @@ public final class Edge implements AutoCloseable {
       server.metrics().loadFailed(id);
       throw e;
     }
-    server.metrics().loaded(id, session.loadMillis());
+    EdgeMetrics metrics = server.metrics();
+    session.whenClosed(() -> metrics.forget(id)); // its series go with it
+    metrics.loaded(id, session.loadMillis());
     RoutePlan only = RoutePlan.only(version, variant);
     repository.install(session, plan -> serve || plan == null ? only : plan);
     if (serve) {

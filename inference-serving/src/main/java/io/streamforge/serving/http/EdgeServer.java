@@ -414,8 +414,8 @@ public final class EdgeServer {
 
   /**
    * Answers requests that have run or failed (on a worker, or on the event loop for refused ones):
-   * encodes each answer, hands the shadow copies over and releases the sessions here, then writes
-   * the answers on their event loops, one hand-off per event loop.
+   * encodes each answer and hands the shadow copies over here, then writes the answers on their
+   * event loops, one hand-off per event loop, releasing each session there.
    */
   private void answer(List<InferenceCall> calls) {
     for (InferenceCall c : calls) {
@@ -437,7 +437,10 @@ public final class EdgeServer {
     byLoop.forEach((context, mine) -> context.runOnContext(v -> mine.forEach(this::respond)));
   }
 
-  /** Encodes one answer (or its error), hands the shadow copy over and releases the sessions. */
+  /**
+   * Encodes one answer (or its error) and hands the shadow copy over; the primary session is
+   * released once the answer is written ({@link #respond}).
+   */
   private void encode(InferenceCall c) {
     Lease rest = c.lease;
     try {
@@ -460,23 +463,31 @@ public final class EdgeServer {
     } finally {
       inFlight.decrementAndGet();
     }
-    rest.close();
+    c.unreleased = rest;
   }
 
-  /** Writes one answer (on its event loop) and counts it. */
+  /**
+   * Writes one answer (on its event loop), counts it, and then releases its session: a retired
+   * version's series are dropped when its session closes, so only after its last request was
+   * counted.
+   */
   private void respond(InferenceCall c) {
-    ModelId id = c.session().id();
-    io.vertx.core.http.HttpServerResponse response = c.ctx.response();
-    response
-        .setStatusCode(c.status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-        .putHeader(VERSION, Integer.toString(id.version()))
-        .putHeader(VARIANT, id.variant());
-    if (c.overloaded) {
-      response.putHeader(RETRY_AFTER, ONE);
+    try {
+      ModelId id = c.session().id();
+      io.vertx.core.http.HttpServerResponse response = c.ctx.response();
+      response
+          .setStatusCode(c.status)
+          .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+          .putHeader(VERSION, Integer.toString(id.version()))
+          .putHeader(VARIANT, id.variant());
+      if (c.overloaded) {
+        response.putHeader(RETRY_AFTER, ONE);
+      }
+      response.end(c.response);
+      metrics.request(c.model, id, c.status, System.nanoTime() - c.startNanos);
+    } finally {
+      c.unreleased.close();
     }
-    response.end(c.response);
-    metrics.request(c.model, id, c.status, System.nanoTime() - c.startNanos);
   }
 
   /** The requested outputs, in the requested order (all of them when none was requested). */

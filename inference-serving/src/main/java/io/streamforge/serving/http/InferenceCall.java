@@ -39,6 +39,12 @@ final class InferenceCall {
 
   Buffer response;
 
+  /**
+   * What is left to release once the answer is written and counted (the primary; the shadow copy
+   * releases its own session).
+   */
+  Lease unreleased;
+
   InferenceCall(
       RoutingContext ctx,
       Context context,

@@ -373,6 +373,8 @@ public final class ModelManager implements AutoCloseable {
               .orElse(null);
       ModelSession session =
           ModelSession.load(id, bytes, event.sha256(), config.intraOpThreads(), expected);
+      EdgeMetrics m = metrics;
+      session.whenClosed(() -> m.forget(id)); // its series go with it
       repository.install(session, plan -> plan);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       metrics.loaded(id, ms);

@@ -167,6 +167,24 @@ public final class EdgeMetrics {
     }
   }
 
+  /**
+   * Drops the series of a version and variant whose session has closed: requests by status,
+   * latency, load time and batch sizes. Without this, {@code /metrics} would grow with every
+   * version ever served. Load failures stay (a version that failed never had a session).
+   */
+  public void forget(ModelId id) {
+    series.remove(id);
+    String model = id.model();
+    String version = Integer.toString(id.version());
+    String variant = id.variant();
+    java.util.function.Function<List<String>, Boolean> same =
+        l -> l.get(0).equals(model) && l.get(1).equals(version) && l.get(2).equals(variant);
+    requests.removeIf(same);
+    latency.removeIf(same);
+    loadSeconds.removeIf(same);
+    batchSize.removeIf(l -> l.get(0).equals(model) && l.get(1).equals(version));
+  }
+
   /** Records a shadow run (the canary's copy): counted in the per-second windows only. */
   public void shadow(ModelId id, long nanos, boolean failed) {
     window(id).add(nanos, failed);

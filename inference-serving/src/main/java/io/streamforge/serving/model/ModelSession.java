@@ -46,6 +46,7 @@ public final class ModelSession {
   private volatile long loadMillis;
   private final AtomicInteger refs = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
+  private final List<Runnable> whenClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   private ModelSession(
@@ -249,15 +250,31 @@ public final class ModelSession {
 
   private void closeNow() {
     closed = true;
+    Runnable close =
+        () -> {
+          closeQuietly(session);
+          log.info("closed {}", id);
+          for (Runnable r : whenClosed) {
+            try {
+              r.run();
+            } catch (RuntimeException e) {
+              log.warn("{}: an action after closing failed: {}", id, e.toString());
+            }
+          }
+        };
     try {
-      CLOSER.execute(
-          () -> {
-            closeQuietly(session);
-            log.info("closed {}", id);
-          });
+      CLOSER.execute(close);
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      closeQuietly(session);
+      close.run();
     }
+  }
+
+  /**
+   * Runs {@code action} once this session has closed (its last request released after it was
+   * retired), on the thread that frees sessions.
+   */
+  public void whenClosed(Runnable action) {
+    whenClosed.add(action);
   }
 
   private static void closeQuietly(OrtSession s) {
