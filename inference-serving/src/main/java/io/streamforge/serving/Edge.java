@@ -190,7 +190,12 @@ public final class Edge implements AutoCloseable {
       throw e;
     }
     EdgeMetrics metrics = server.metrics();
-    session.whenClosed(() -> metrics.forget(id)); // its series go with it
+    session.whenClosed(
+        () -> {
+          if (!repository.holds(id)) { // else a reload of the same version took its place
+            metrics.forget(id); // its series go with it
+          }
+        });
     metrics.loaded(id, session.loadMillis());
     RoutePlan only = RoutePlan.only(version, variant);
     repository.install(session, plan -> serve || plan == null ? only : plan);

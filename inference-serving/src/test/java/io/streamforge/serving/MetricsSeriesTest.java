@@ -52,4 +52,32 @@ class MetricsSeriesTest {
           .contains("model=\"nope\"");
     }
   }
+
+  @Test
+  void aVersionReloadedInPlaceKeepsItsSeries() throws Exception {
+    try (Edge edge =
+        Edge.start(EdgeConfig.defaults().withHost("127.0.0.1").withHttpPort(0), null, null)) {
+      Http http = new Http(edge.port());
+      byte[] onnx = OnnxModels.Mlp.of(1).onnx();
+      ModelSession first = edge.deploy("mlp", 1, onnx, true);
+      for (int i = 0; i < 2; i++) {
+        assertThat(http.post("/v2/models/mlp/infer", Http.mlpRequest(null, ROW)).status())
+            .isEqualTo(200);
+      }
+      // runs after the edge's own follow-up of the close (they run in the order given)
+      java.util.concurrent.CountDownLatch followedUp = new java.util.concurrent.CountDownLatch(1);
+      first.whenClosed(followedUp::countDown);
+      edge.deploy("mlp", 1, onnx, true); // the same version again: the first session is replaced
+      assertThat(followedUp.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(first.isClosed()).isTrue();
+      assertThat(http.post("/v2/models/mlp/infer", Http.mlpRequest(null, ROW)).status())
+          .isEqualTo(200);
+      assertThat(http.get("/metrics").body())
+          .contains(
+              "streamforge_edge_requests_total{model=\"mlp\",status=\"200\",variant=\"fp32\","
+                  + "version=\"1\"} 3.0")
+          .contains(
+              "streamforge_edge_model_load_seconds{model=\"mlp\",variant=\"fp32\",version=\"1\"}");
+    }
+  }
 }

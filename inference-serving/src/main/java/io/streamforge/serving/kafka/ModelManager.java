@@ -374,7 +374,12 @@ public final class ModelManager implements AutoCloseable {
       ModelSession session =
           ModelSession.load(id, bytes, event.sha256(), config.intraOpThreads(), expected);
       EdgeMetrics m = metrics;
-      session.whenClosed(() -> m.forget(id)); // its series go with it
+      session.whenClosed(
+          () -> {
+            if (!repository.holds(id)) { // else a reload of the same version took its place
+              m.forget(id); // its series go with it
+            }
+          });
       repository.install(session, plan -> plan);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       metrics.loaded(id, ms);

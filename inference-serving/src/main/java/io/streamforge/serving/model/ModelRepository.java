@@ -148,6 +148,12 @@ public final class ModelRepository {
     return Optional.ofNullable(models.get(model));
   }
 
+  /** Whether a session of this version and variant is loaded now. */
+  public boolean holds(ModelId id) {
+    Served s = models.get(id.model());
+    return s != null && s.loaded().containsKey(id);
+  }
+
   /** States of all versions this edge knows of, by model and version. */
   public List<VersionState> index() {
     List<VersionState> out = new ArrayList<>(states.values());
