@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +20,28 @@ import org.junit.jupiter.api.Test;
  */
 class DynamicBatchingTest {
   static final OnnxModels.Mlp V1 = OnnxModels.Mlp.of(1);
+
+  /** Event loops whose blocked-thread checker fails the test. */
+  private BlockedThreads loops;
+
+  @BeforeEach
+  void loops() {
+    loops = new BlockedThreads();
+  }
+
+  @AfterEach
+  void closeLoops() {
+    loops.close();
+  }
+
+  /** An edge on localhost with two workers; batching as the test sets it. */
+  private static EdgeConfig base() {
+    return EdgeConfig.defaults().withHost("127.0.0.1").withHttpPort(0).withWorkers(2, 512);
+  }
+
+  private Edge start(EdgeConfig config) throws Exception {
+    return Edge.start(config, null, loops.vertx);
+  }
 
   static float[] row(int i) {
     return new float[] {i * 0.1f, -i * 0.05f, 1 - i * 0.01f, (i % 7) * 0.3f};
@@ -86,16 +110,7 @@ class DynamicBatchingTest {
 
   @Test
   void concurrentRequestsAreBatchedAndSplitBack() throws Exception {
-    BlockedThreads loops = new BlockedThreads();
-    try (Edge edge =
-        Edge.start(
-            EdgeConfig.defaults()
-                .withHost("127.0.0.1")
-                .withHttpPort(0)
-                .withWorkers(2, 512)
-                .withBatching(16, Duration.ofMillis(5)),
-            null,
-            loops.vertx)) {
+    try (Edge edge = start(base().withBatching(16, Duration.ofMillis(5)))) {
       edge.deploy("mlp", 1, V1.onnx(), true);
       Http http = new Http(edge.port());
       sendAndCheck(http);
@@ -104,8 +119,6 @@ class DynamicBatchingTest {
       assertThat(sizes[1]).isEqualTo(200.0);
       assertThat(sizes[0]).isLessThan(200.0);
       loops.assertNoneBlocked();
-    } finally {
-      loops.close();
     }
   }
 
@@ -118,16 +131,7 @@ class DynamicBatchingTest {
     OnnxModels.Categorical model = OnnxModels.Categorical.of(7);
     String[] colors = {"red", "green", "blue", "other"};
     String[] sizes = {"S", "M", "L", ""};
-    BlockedThreads loops = new BlockedThreads();
-    try (Edge edge =
-        Edge.start(
-            EdgeConfig.defaults()
-                .withHost("127.0.0.1")
-                .withHttpPort(0)
-                .withWorkers(2, 512)
-                .withBatching(16, Duration.ofMillis(5)),
-            null,
-            loops.vertx)) {
+    try (Edge edge = start(base().withBatching(16, Duration.ofMillis(5)))) {
       edge.deploy("categorical", 1, model.onnx(), true);
       Http http = new Http(edge.port());
       List<CompletableFuture<Http.Response>> all = new ArrayList<>();
@@ -175,8 +179,6 @@ class DynamicBatchingTest {
       assertThat(sizesSeen[1]).isEqualTo(120.0);
       assertThat(sizesSeen[0]).isLessThan(120.0);
       loops.assertNoneBlocked();
-    } finally {
-      loops.close();
     }
   }
 
@@ -186,16 +188,7 @@ class DynamicBatchingTest {
    */
   @Test
   void aLoneRequestIsFlushedByTheTimer() throws Exception {
-    BlockedThreads loops = new BlockedThreads();
-    try (Edge edge =
-        Edge.start(
-            EdgeConfig.defaults()
-                .withHost("127.0.0.1")
-                .withHttpPort(0)
-                .withWorkers(2, 512)
-                .withBatching(64, Duration.ofMillis(20)),
-            null,
-            loops.vertx)) {
+    try (Edge edge = start(base().withBatching(64, Duration.ofMillis(20)))) {
       edge.deploy("mlp", 1, V1.onnx(), true);
       Http http = new Http(edge.port());
       for (int i = 0; i < 3; i++) {
@@ -208,8 +201,6 @@ class DynamicBatchingTest {
       }
       assertThat(batchSizes(http)).containsExactly(3.0, 3.0); // three runs of one request
       loops.assertNoneBlocked();
-    } finally {
-      loops.close();
     }
   }
 
@@ -219,16 +210,7 @@ class DynamicBatchingTest {
    */
   @Test
   void aModelThatCannotBatchRunsAlone() throws Exception {
-    BlockedThreads loops = new BlockedThreads();
-    try (Edge edge =
-        Edge.start(
-            EdgeConfig.defaults()
-                .withHost("127.0.0.1")
-                .withHttpPort(0)
-                .withWorkers(2, 512)
-                .withBatching(16, Duration.ofMillis(5)),
-            null,
-            loops.vertx)) {
+    try (Edge edge = start(base().withBatching(16, Duration.ofMillis(5)))) {
       edge.deploy("fixed", 1, OnnxModels.fixedShape(), true);
       Http http = new Http(edge.port());
       List<CompletableFuture<Http.Response>> all = new ArrayList<>();
@@ -250,8 +232,6 @@ class DynamicBatchingTest {
       }
       assertThat(batchSizes(http, "fixed")).containsExactly(40.0, 40.0); // 40 runs of one
       loops.assertNoneBlocked();
-    } finally {
-      loops.close();
     }
   }
 
@@ -265,20 +245,13 @@ class DynamicBatchingTest {
 
   @Test
   void offByDefault() throws Exception {
-    BlockedThreads loops = new BlockedThreads();
-    try (Edge edge =
-        Edge.start(
-            EdgeConfig.defaults().withHost("127.0.0.1").withHttpPort(0).withWorkers(2, 512),
-            null,
-            loops.vertx)) {
+    try (Edge edge = start(base())) {
       edge.deploy("mlp", 1, V1.onnx(), true);
       Http http = new Http(edge.port());
       sendAndCheck(http);
       double[] sizes = batchSizes(http);
       assertThat(sizes[0]).isEqualTo(200.0);
       assertThat(sizes[1]).isEqualTo(200.0);
-    } finally {
-      loops.close();
     }
   }
 }

@@ -82,6 +82,18 @@ class TrainingWorkerIT {
   }
 
   static DatasetManifest publish(String name, Path file) throws Exception {
+    return publish(clients, allocator, name, file);
+  }
+
+  /** Publishes a CSV for a test outside this class, with an allocator of its own. */
+  static DatasetManifest publish(KafkaClients clients, String name, Path file) throws Exception {
+    try (RootAllocator own = new RootAllocator()) {
+      return publish(clients, own, name, file);
+    }
+  }
+
+  private static DatasetManifest publish(
+      KafkaClients clients, BufferAllocator allocator, String name, Path file) throws Exception {
     return new DatasetPublisher(clients)
         .publish(
             handler -> {
@@ -140,6 +152,24 @@ class TrainingWorkerIT {
                   Topics.TRAINING_JOBS.valueSerde().serializer().serialize(topic, job)))
           .get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Waits until {@code jobId} has ended {@code epochs} epochs (its epoch points on metrics). */
+  static void awaitEpochs(String jobId, int epochs, Duration timeout) {
+    List<List<MetricPoint>> seen =
+        readUntil(
+            Topics.METRICS.name(),
+            v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
+            l -> epochs(l, jobId) >= epochs,
+            timeout);
+    assertThat(epochs(seen, jobId)).as("epochs of %s", jobId).isGreaterThanOrEqualTo(epochs);
+  }
+
+  private static long epochs(List<List<MetricPoint>> batches, String jobId) {
+    return batches.stream()
+        .flatMap(List::stream)
+        .filter(p -> p.run().equals(jobId) && p.name().equals("epoch"))
+        .count();
   }
 
   /** Every record of {@code topic} from the beginning until {@code done} holds or time runs out. */

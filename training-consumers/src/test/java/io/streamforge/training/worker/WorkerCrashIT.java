@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamforge.arrowio.dataset.KafkaClients;
 import io.streamforge.arrowio.models.ModelRegistry;
-import io.streamforge.schemas.Topics;
-import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.testkit.Datasets;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -35,11 +32,8 @@ class WorkerCrashIT {
       throws Exception {
     KafkaClients clients = KafkaClients.of(cluster.bootstrapServers());
     String dataset = cluster.uniqueName("breast-cancer");
-    try (RootAllocator allocator = new RootAllocator()) {
-      TrainingWorkerIT.clients = clients;
-      TrainingWorkerIT.allocator = allocator;
-      TrainingWorkerIT.publish(dataset, Datasets.file("breast_cancer.csv"));
-    }
+    TrainingWorkerIT.clients = clients;
+    TrainingWorkerIT.publish(clients, dataset, Datasets.file("breast_cancer.csv"));
     String group = cluster.uniqueName("crash-workers");
     String model = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     TrainingJob job = TrainingWorkerIT.job(model, dataset, 40);
@@ -50,15 +44,7 @@ class WorkerCrashIT {
     try {
       TrainingWorkerIT.submit(job);
       // wait until the first worker has finished (and checkpointed) two epochs
-      List<List<MetricPoint>> seen =
-          TrainingWorkerIT.readUntil(
-              Topics.METRICS.name(),
-              v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
-              l -> epochsDone(l, job.jobId()) >= 2,
-              Duration.ofSeconds(120));
-      assertThat(epochsDone(seen, job.jobId()))
-          .as("epochs before the kill")
-          .isGreaterThanOrEqualTo(2);
+      TrainingWorkerIT.awaitEpochs(job.jobId(), 2, Duration.ofSeconds(120));
       first.destroyForcibly(); // SIGKILL
       assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(first.exitValue()).isEqualTo(137);
@@ -94,11 +80,8 @@ class WorkerCrashIT {
       throws Exception {
     KafkaClients clients = KafkaClients.of(cluster.bootstrapServers());
     String dataset = cluster.uniqueName("iris-sigterm");
-    try (RootAllocator allocator = new RootAllocator()) {
-      TrainingWorkerIT.clients = clients;
-      TrainingWorkerIT.allocator = allocator;
-      TrainingWorkerIT.publish(dataset, Datasets.file("iris.csv"));
-    }
+    TrainingWorkerIT.clients = clients;
+    TrainingWorkerIT.publish(clients, dataset, Datasets.file("iris.csv"));
     String group = WorkerRebalanceIT.newGroupAtTheEnd("sigterm");
     String model = "sigterm-" + UUID.randomUUID().toString().substring(0, 8);
     // ends only when told to: what happens when never depends on the machine's speed
@@ -110,13 +93,7 @@ class WorkerCrashIT {
     Thread secondThread = null;
     try {
       TrainingWorkerIT.submit(job);
-      List<List<MetricPoint>> seen =
-          TrainingWorkerIT.readUntil(
-              Topics.METRICS.name(),
-              v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
-              l -> epochsDone(l, job.jobId()) >= 2,
-              Duration.ofSeconds(120));
-      assertThat(epochsDone(seen, job.jobId())).isGreaterThanOrEqualTo(2);
+      TrainingWorkerIT.awaitEpochs(job.jobId(), 2, Duration.ofSeconds(120));
       first.destroy(); // SIGTERM: the shutdown hook hands the job back
       assertThat(first.waitFor(150, TimeUnit.SECONDS)).isTrue();
       assertThat(first.exitValue()).isEqualTo(143);
@@ -161,13 +138,6 @@ class WorkerCrashIT {
         secondThread.join(30_000);
       }
     }
-  }
-
-  private static long epochsDone(List<List<MetricPoint>> batches, String jobId) {
-    return batches.stream()
-        .flatMap(List::stream)
-        .filter(p -> p.run().equals(jobId) && p.name().equals("epoch"))
-        .count();
   }
 
   private static Process startWorkerJvm(String bootstrap, String group) throws Exception {

@@ -7,7 +7,6 @@ import io.streamforge.arrowio.models.ModelRegistry;
 import io.streamforge.schemas.Topics;
 import io.streamforge.schemas.records.AgentMessage;
 import io.streamforge.schemas.records.ControlCommand;
-import io.streamforge.schemas.records.MetricPoint;
 import io.streamforge.schemas.records.ModelEvent;
 import io.streamforge.schemas.records.TrainingJob;
 import io.streamforge.testkit.Datasets;
@@ -25,7 +24,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,12 +62,8 @@ class WorkerRebalanceIT {
     SharedKafka.Cluster cluster = SharedKafka.cluster();
     KafkaClients clients = clients();
     iris = cluster.uniqueName("iris-rebalance");
-    try (RootAllocator allocator = new RootAllocator()) {
-      TrainingWorkerIT.clients = clients;
-      TrainingWorkerIT.allocator = allocator;
-      TrainingWorkerIT.publish(iris, Datasets.file("iris.csv"));
-    }
     TrainingWorkerIT.clients = clients;
+    TrainingWorkerIT.publish(clients, iris, Datasets.file("iris.csv"));
   }
 
   /** The shared cluster's clients (also for the helpers other tests use). */
@@ -327,20 +321,7 @@ class WorkerRebalanceIT {
   }
 
   private static void awaitEpochs(String jobId, int epochs) {
-    List<List<MetricPoint>> seen =
-        TrainingWorkerIT.readUntil(
-            Topics.METRICS.name(),
-            v -> Topics.METRICS.valueSerde().deserializer().deserialize("t", v),
-            l -> epochs(l, jobId) >= epochs,
-            PATIENCE);
-    assertThat(epochs(seen, jobId)).as("epochs of %s", jobId).isGreaterThanOrEqualTo(epochs);
-  }
-
-  private static long epochs(List<List<MetricPoint>> batches, String jobId) {
-    return batches.stream()
-        .flatMap(List::stream)
-        .filter(p -> p.run().equals(jobId) && p.name().equals("epoch"))
-        .count();
+    TrainingWorkerIT.awaitEpochs(jobId, epochs, PATIENCE);
   }
 
   /** Every status of the job on {@code agent.messages} so far (read to the end offsets). */
