@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * (unloaded or failed), so that it does not grow with every version an edge ever served.
  */
 class RepositoryIndexTest {
-  private static final int KEPT = ModelRepository.DEFAULT_UNAVAILABLE_KEPT;
+  private static final int KEPT = ModelRepository.UNAVAILABLE_KEPT;
 
   @Test
   void keepsTheNewestUnavailableVersionsOfEachModel() throws Exception {

@@ -121,13 +121,12 @@ public final class ModelRepository {
   private final ConcurrentHashMap<String, Served> models = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, VersionState> states = new ConcurrentHashMap<>();
   private final String baseVariant;
-  private final int unavailableKept;
 
   /**
-   * How many unavailable versions (unloaded or failed) of a model the index keeps by default: the
-   * newest ones. Without a bound it would grow with every version an edge ever served.
+   * How many unavailable versions (unloaded or failed) of a model the index keeps: the newest ones.
+   * Without a bound it would grow with every version an edge ever served.
    */
-  public static final int DEFAULT_UNAVAILABLE_KEPT = 32;
+  public static final int UNAVAILABLE_KEPT = 32;
 
   /** A repository whose base variant is {@code fp32}. */
   public ModelRepository() {
@@ -138,20 +137,7 @@ public final class ModelRepository {
    * @param baseVariant the variant a route means when it names none
    */
   public ModelRepository(String baseVariant) {
-    this(baseVariant, DEFAULT_UNAVAILABLE_KEPT);
-  }
-
-  /**
-   * @param baseVariant the variant a route means when it names none
-   * @param unavailableKept how many unavailable versions and variants of each model the index
-   *     keeps, the newest ones (loaded and loading ones are always listed)
-   */
-  public ModelRepository(String baseVariant, int unavailableKept) {
     this.baseVariant = java.util.Objects.requireNonNull(baseVariant, "baseVariant");
-    if (unavailableKept < 0) {
-      throw new IllegalArgumentException("unavailableKept must be >= 0, was " + unavailableKept);
-    }
-    this.unavailableKept = unavailableKept;
   }
 
   /** The variant a route means when it names none. */
@@ -199,7 +185,7 @@ public final class ModelRepository {
     states.put(
         stateKey(id),
         new VersionState(id.model(), id.version(), id.variant(), "UNAVAILABLE", reason));
-    List<VersionState> gone =
+    List<VersionState> newestFirst =
         states.values().stream()
             .filter(v -> v.model().equals(id.model()) && v.state().equals("UNAVAILABLE"))
             .sorted(
@@ -207,7 +193,8 @@ public final class ModelRepository {
                     .reversed()
                     .thenComparing(VersionState::variant))
             .toList();
-    for (VersionState v : gone.subList(Math.min(unavailableKept, gone.size()), gone.size())) {
+    for (VersionState v :
+        newestFirst.subList(Math.min(UNAVAILABLE_KEPT, newestFirst.size()), newestFirst.size())) {
       states.remove(stateKey(new ModelId(v.model(), v.version(), v.variant())));
     }
   }
