@@ -125,6 +125,17 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       description = "Interval between swaps in the swap run (default ${DEFAULT-VALUE}).")
   long swapEveryMs;
 
+  @Option(
+      names = "--spare-core",
+      description = {
+        "In the swap measurement, keep the last CPU for the edge's model loads: the request threads"
+            + " and wrk are pinned to the other CPUs (Linux; needs taskset and 2 CPUs or more)."
+      })
+  boolean spareCore;
+
+  /** The CPUs wrk runs on ({@code taskset -c}), or null for any. */
+  private String wrkCpus;
+
   /**
    * One load measurement; {@code cpuMicros} is the CPU time this JVM (the edge, or the in-process
    * threads) spent per request or row, which other load on the machine distorts far less than the
@@ -159,15 +170,21 @@ public final class BenchEdgeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     requireWrk();
+    if (spareCore) {
+      requireSpareCore();
+    }
     log.info(
-        "configuration: duration={}s, concurrency={}, model {}-{}-{}, batching {}x{}ms",
+        "configuration: duration={}s, concurrency={}, model {}-{}-{}, batching {}x{}ms, swap every"
+            + " {}ms, spare core for loads {}",
         duration,
         concurrency,
         features,
         hidden,
         classes,
         batchSize,
-        batchDelayMs);
+        batchDelayMs,
+        swapEveryMs,
+        spareCore ? "CPU " + loadCpu() : "no");
     byte[] model = mlp(features, hidden, classes, 1);
     List<Load> loads = new ArrayList<>();
     Path body = Files.createTempFile("streamforge-bench-", ".json");
@@ -193,7 +210,11 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         for (long k = 0; k < 40; k++) {
           versions.add(mlp(features, hidden, classes, k + 2));
         }
-        Swapper swapper = new Swapper(edge, versions, swapEveryMs);
+        Swapper swapper = new Swapper(edge, versions, swapEveryMs, this::pinSwapper);
+        if (spareCore) {
+          wrkCpus = ThreadPinning.list(0, loadCpu() - 1);
+          pinForSwaps();
+        }
         // The first swaps of a process make the JIT deoptimize and recompile the request path
         // (the route-again branch, retirement, new metric series). A long-running edge has paid
         // that after its first swaps, so it is paid here before the measured rounds.
@@ -206,6 +227,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         List<Load> steadyRuns = new ArrayList<>();
         List<Load> swapRuns = new ArrayList<>();
         for (int round = 1; round <= SWAP_ROUNDS; round++) {
+          pinForSwaps();
           steadyRuns.add(wrk("edge steady #" + round, edge.port(), c, script, window));
           String name = "edge during swaps #" + round;
           swapRuns.add(swapper.during(() -> wrk(name, edge.port(), c, script, window)));
@@ -220,6 +242,8 @@ public final class BenchEdgeCommand implements Callable<Integer> {
         swapTails = swapRuns.stream().map(Load::tail).toList();
         log.info("{} swaps in the swapping runs", swapper.swaps());
         System.out.printf("swaps in the swapping runs (warm-up included): %d%n", swapper.swaps());
+      } finally {
+        wrkCpus = null;
       }
       try (Edge edge =
           Edge.start(
@@ -408,12 +432,17 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     private final List<byte[]> versions;
     private final long everyMs;
     private final AtomicInteger swaps = new AtomicInteger();
+    private final Runnable onStart;
     private int next = 2;
 
-    Swapper(Edge edge, List<byte[]> versions, long everyMs) {
+    /**
+     * @param onStart runs first on each swapping thread
+     */
+    Swapper(Edge edge, List<byte[]> versions, long everyMs, Runnable onStart) {
       this.edge = edge;
       this.versions = versions;
       this.everyMs = everyMs;
+      this.onStart = onStart;
     }
 
     int swaps() {
@@ -425,6 +454,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       Thread swapper =
           new Thread(
               () -> {
+                onStart.run();
                 while (swapping.get()) {
                   try {
                     int v = next++;
@@ -450,8 +480,64 @@ public final class BenchEdgeCommand implements Callable<Integer> {
     }
   }
 
+  /** The CPU that {@code --spare-core} keeps for the edge's loads: the last one. */
+  private static int loadCpu() {
+    return Runtime.getRuntime().availableProcessors() - 1;
+  }
+
+  private static void requireSpareCore() {
+    if (Runtime.getRuntime().availableProcessors() < 2) {
+      throw new UserException("--spare-core needs 2 CPUs or more; this machine has 1");
+    }
+    if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+      throw new UserException("--spare-core pins threads with Linux's sched_setaffinity");
+    }
+    try {
+      Process p = new ProcessBuilder("taskset", "-V").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      if (p.waitFor() != 0) {
+        throw new UserException("--spare-core needs taskset (util-linux); `taskset -V` failed");
+      }
+    } catch (IOException | InterruptedException e) {
+      throw new UserException("--spare-core needs taskset (util-linux): " + e.getMessage());
+    }
+  }
+
+  /**
+   * With {@code --spare-core}: the edge's request threads on every CPU but the last, its loading
+   * and freeing threads on the last. Repeated before each window, for threads started since.
+   */
+  private void pinForSwaps() {
+    if (!spareCore) {
+      return;
+    }
+    int load = loadCpu();
+    // thread names as /proc shows them: at most 15 characters
+    ThreadPinning.pin(
+        n ->
+            n.startsWith("vert.x-eventloo")
+                || n.startsWith("vert.x-acceptor")
+                || n.startsWith("edge-infer-")
+                || n.startsWith("edge-batch-time"),
+        0,
+        load - 1);
+    ThreadPinning.pin(
+        n -> n.startsWith("edge-model-load") || n.startsWith("edge-session-cl"), load, load);
+  }
+
+  /** With {@code --spare-core}: the swapping thread (which waits for each load) on the last CPU. */
+  private void pinSwapper() {
+    if (spareCore) {
+      ThreadPinning.pin("bench-swapper"::equals, loadCpu(), loadCpu());
+    }
+  }
+
   private Load wrk(String name, int port, int c, Path script, int seconds) throws Exception {
-    List<String> cmd =
+    List<String> cmd = new ArrayList<>();
+    if (wrkCpus != null) {
+      cmd.addAll(List.of("taskset", "-c", wrkCpus));
+    }
+    cmd.addAll(
         List.of(
             "wrk",
             "-t",
@@ -463,7 +549,7 @@ public final class BenchEdgeCommand implements Callable<Integer> {
             "--latency",
             "-s",
             script.toString(),
-            "http://127.0.0.1:" + port + "/v2/models/" + MODEL + "/infer");
+            "http://127.0.0.1:" + port + "/v2/models/" + MODEL + "/infer"));
     long cpu0 = cpuNanos();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -579,6 +665,11 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       if (!LatencyTail.resolved(swapTails, swapP99)
           || !LatencyTail.resolved(steadyTails, steadyP99)) {
         out.println("  (a window's own p90 lies above a pooled p99: that p99 is an upper bound)");
+      }
+      if (spareCore) {
+        out.printf(
+            "  (request threads and wrk on CPUs %s, loads on CPU %d)%n",
+            ThreadPinning.list(0, loadCpu() - 1), loadCpu());
       }
       out.printf(
           Locale.ROOT,
