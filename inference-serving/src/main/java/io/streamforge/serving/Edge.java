@@ -263,6 +263,15 @@ public final class Edge implements AutoCloseable {
       producer.close(Duration.ofSeconds(5));
     }
     loader.shutdownNow();
+    try {
+      // a load under way is one native call and cannot be interrupted: wait for it to end, so
+      // that no thread of this edge outlives close()
+      if (!loader.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("the model loader thread is still busy after 30 s; closing without it");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     repository.closeAll();
     if (ownsVertx) {
       vertx.close();

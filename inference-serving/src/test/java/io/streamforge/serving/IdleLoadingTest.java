@@ -91,6 +91,13 @@ class IdleLoadingTest {
       assertThat(policies("edge-session-closer")).containsExactly(SCHED_IDLE);
       assertThat(edge.repository().served("mlp").orElseThrow().versions()).containsExactly(2);
     }
+    // The closed edge's loader thread ends at idle priority: on busy cores it may take a moment
+    // to be gone from /proc.
+    long gone = System.nanoTime() + 10_000_000_000L;
+    while (!policies("edge-model-loader").isEmpty() && System.nanoTime() < gone) {
+      Thread.sleep(10);
+    }
+    assertThat(policies("edge-model-loader")).as("loader threads after close").isEmpty();
     try (Edge edge =
         Edge.start(
             EdgeConfig.defaults().withHost("127.0.0.1").withHttpPort(0).withIdleLoading(false),
