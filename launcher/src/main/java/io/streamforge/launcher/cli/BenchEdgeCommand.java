@@ -498,7 +498,10 @@ public final class BenchEdgeCommand implements Callable<Integer> {
       if (p.waitFor() != 0) {
         throw new UserException("--spare-core needs taskset (util-linux); `taskset -V` failed");
       }
-    } catch (IOException | InterruptedException e) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("interrupted while looking for taskset");
+    } catch (IOException e) {
       throw new UserException("--spare-core needs taskset (util-linux): " + e.getMessage());
     }
   }
