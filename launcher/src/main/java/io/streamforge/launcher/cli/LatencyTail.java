@@ -39,7 +39,7 @@ record LatencyTail(long requests, long[] micros) {
           + "end\n";
 
   private static final Pattern LINE =
-      Pattern.compile("^latency-tail-us ([0-9 .e+]+)$", Pattern.MULTILINE);
+      Pattern.compile("^latency-tail-us ([0-9 ]+)$", Pattern.MULTILINE);
 
   LatencyTail {
     if (micros.length != STEPS + 1) {
@@ -55,11 +55,8 @@ record LatencyTail(long requests, long[] micros) {
     if (!m.find()) {
       return Optional.empty();
     }
-    // Lua prints large numbers as floats (1e+06); every value is a whole number of µs.
     long[] values =
-        Arrays.stream(m.group(1).trim().split(" +"))
-            .mapToLong(s -> Math.round(Double.parseDouble(s)))
-            .toArray();
+        Arrays.stream(m.group(1).trim().split(" +")).mapToLong(Long::parseLong).toArray();
     if (values.length != STEPS + 2) {
       throw new IllegalStateException(
           "wrk printed " + (values.length - 1) + " tail percentiles, expected " + (STEPS + 1));
@@ -131,26 +128,5 @@ record LatencyTail(long requests, long[] micros) {
       throw new IllegalArgumentException("percentile " + p + " is outside " + FLOOR + "..100");
     }
     return (int) Math.round((p - FLOOR) * 100);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof LatencyTail t && t.requests == requests && Arrays.equals(t.micros, micros);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * Long.hashCode(requests) + Arrays.hashCode(micros);
-  }
-
-  @Override
-  public String toString() {
-    return "LatencyTail[requests="
-        + requests
-        + ", p90="
-        + micros[0]
-        + "us, max="
-        + micros[STEPS]
-        + "us]";
   }
 }
